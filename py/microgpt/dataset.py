@@ -1,0 +1,61 @@
+"""Documents and the character tokenizer.
+
+A document is one stripped, non-empty line of a UTF-8 text file. Each character is a token,
+and one extra token, BOS, marks where a document begins and ends.
+"""
+from dataclasses import dataclass
+from functools import cached_property
+
+from .errors import MicrogptError
+
+
+def parse_docs(text):
+    """The documents in a text: its stripped, non-empty lines."""
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def load_docs(path):
+    """Read the documents of a UTF-8 text file, or say clearly why they can't be had."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+    except FileNotFoundError:
+        raise MicrogptError(f"data file not found: {path}") from None
+    except IsADirectoryError:
+        raise MicrogptError(f"data path is a folder, not a file: {path}") from None
+    except UnicodeDecodeError:
+        raise MicrogptError(f"data file is not UTF-8 text: {path}") from None
+    except OSError as e:
+        raise MicrogptError(f"cannot read data file {path}: {e.strerror}") from None
+    docs = parse_docs(text)
+    if not docs:
+        raise MicrogptError(f"data file has no non-empty lines: {path}")
+    return docs
+
+
+@dataclass(frozen=True)
+class Tokenizer:
+    chars: tuple  # the vocabulary: every character of the dataset, sorted
+
+    @classmethod
+    def from_docs(cls, docs):
+        return cls(tuple(sorted(set("".join(docs)))))
+
+    @property
+    def bos(self):
+        return len(self.chars)  # the token after the last character
+
+    @property
+    def vocab_size(self):
+        return len(self.chars) + 1
+
+    @cached_property
+    def _ids(self):
+        return {ch: i for i, ch in enumerate(self.chars)}
+
+    def encode(self, doc):
+        """A document as token ids, wrapped in BOS on both sides."""
+        return [self.bos] + [self._ids[ch] for ch in doc] + [self.bos]
+
+    def decode(self, token_ids):
+        return "".join(self.chars[i] for i in token_ids)

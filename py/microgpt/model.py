@@ -1,0 +1,84 @@
+"""The GPT's shape: its config, its parameter matrices, and how they start out.
+
+The weights are plain floats, a dict of matrices (lists of rows) by name. Both engines
+(reference.py and fast.py) compute with the same weights, and the optimizer and the
+checkpoint never need to know which engine is running.
+"""
+import math
+from dataclasses import asdict, dataclass
+
+from .errors import MicrogptError
+
+INIT_STD = 0.08  # std of the Gaussian the weights start from
+
+
+@dataclass(frozen=True)
+class GPTConfig:
+    n_embd: int = 16  # width of the residual stream
+    n_head: int = 4  # attention heads; each sees n_embd // n_head dimensions
+    n_layer: int = 1  # transformer blocks
+    block_size: int = 8  # the longest context, and so the longest name
+
+    def __post_init__(self):
+        for name, value in asdict(self).items():
+            if type(value) is not int or value < 1:
+                raise MicrogptError(f"{name} must be a positive whole number, got {value!r}")
+        if self.n_embd % self.n_head:
+            raise MicrogptError(
+                f"n_embd ({self.n_embd}) must be divisible by n_head ({self.n_head})")
+
+    @property
+    def head_dim(self):
+        return self.n_embd // self.n_head
+
+
+def param_shapes(config, vocab_size):
+    """Every matrix as (rows, cols), in the order microgpt.py creates (and draws) them."""
+    d = config.n_embd
+    shapes = {"wte": (vocab_size, d), "wpe": (config.block_size, d), "lm_head": (vocab_size, d)}
+    for i in range(config.n_layer):
+        shapes[f"layer{i}.attn_wq"] = (d, d)
+        shapes[f"layer{i}.attn_wk"] = (d, d)
+        shapes[f"layer{i}.attn_wv"] = (d, d)
+        shapes[f"layer{i}.attn_wo"] = (d, d)
+        shapes[f"layer{i}.mlp_fc1"] = (4 * d, d)
+        shapes[f"layer{i}.mlp_fc2"] = (d, 4 * d)
+    return shapes
+
+
+def init_weights(config, vocab_size, rng):
+    """Gaussian weights, drawn row by row from rng in microgpt.py's order."""
+    return {name: [[rng.gauss(0, INIT_STD) for _ in range(cols)] for _ in range(rows)]
+            for name, (rows, cols) in param_shapes(config, vocab_size).items()}
+
+
+def zeros_like(weights):
+    return {name: [[0.0] * len(row) for row in rows] for name, rows in weights.items()}
+
+
+def num_params(weights):
+    return sum(len(row) for rows in weights.values() for row in rows)
+
+
+def check_weights(weights, config, vocab_size, what="weights"):
+    """Raise unless weights has exactly the config's matrices, shapes and finite numbers."""
+    shapes = param_shapes(config, vocab_size)
+    if not isinstance(weights, dict) or set(weights) != set(shapes):
+        raise MicrogptError(f"{what}: expected matrices {sorted(shapes)}")
+    for name, (rows, cols) in shapes.items():
+        matrix = weights[name]
+        if (not isinstance(matrix, list) or len(matrix) != rows
+                or any(not isinstance(row, list) or len(row) != cols for row in matrix)):
+            raise MicrogptError(f"{what}: {name} must be {rows} x {cols}")
+        for row in matrix:
+            for x in row:
+                if type(x) not in (int, float) or not math.isfinite(x):
+                    raise MicrogptError(f"{what}: {name} holds a value that is not a finite number")
+
+
+@dataclass
+class Model:
+    """Everything needed to run the GPT: its shape, its vocabulary and its weights."""
+    config: GPTConfig
+    tokenizer: object  # dataset.Tokenizer
+    weights: dict

@@ -1,0 +1,160 @@
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from microgpt import GPTConfig, Trainer, checkpoint, load_docs
+
+from helpers import DATA, ROOT, cli_args, run_cli
+
+SMALL = ["--steps", "3", "--n-embd", "8", "--n-head", "2", "--block-size", "6", "--samples", "4"]
+
+
+def test_module_runs_from_the_repo_with_nothing_installed():
+    env = dict(os.environ, PYTHONPATH="py")
+    result = subprocess.run(
+        [sys.executable, "-m", "microgpt", "train", "--data", str(DATA / "elements.txt"), *SMALL],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[:2] == ["num docs: 118", "vocab size: 25"]
+    assert lines[2].startswith("num params: ")
+    assert lines[3].startswith("step    1 /    3 | loss ")
+    assert [line[:10] for line in lines[6:]] == ["sample  1:", "sample  2:", "sample  3:", "sample  4:"]
+
+
+@pytest.mark.parametrize("command, flags", [
+    ("train", ["--data", "--steps", "--block-size", "--n-embd", "--n-head", "--n-layer", "--seed",
+               "--samples", "--temperature", "--out", "--resume", "--engine"]),
+    ("sample", ["--model", "--samples", "--temperature", "--seed", "--engine"]),
+])
+def test_help_documents_every_flag(capsys, command, flags):
+    with pytest.raises(SystemExit) as exit:
+        run_cli(capsys, [command, "--help"])
+    assert exit.value.code == 0
+    out = capsys.readouterr().out
+    for flag in flags:
+        assert flag in out
+
+
+def test_sample_continues_the_trained_run(capsys, tmp_path):
+    model = tmp_path / "model.json"
+    code, trained, _ = run_cli(capsys, cli_args("elements-seed42-30steps", steps=3, out=model))
+    assert code == 0
+    code, sampled, _ = run_cli(capsys, ["sample", "--model", str(model), "--samples", "10"])
+    assert code == 0
+    names = [line for line in trained.splitlines() if line.startswith("sample")]
+    assert sampled.splitlines() == names
+
+
+def test_sample_with_a_seed_is_repeatable(capsys, tmp_path):
+    model = tmp_path / "model.json"
+    run_cli(capsys, cli_args("elements-seed42-30steps", steps=2, out=model))
+    outputs = [run_cli(capsys, ["sample", "--model", str(model), "--seed", "9"])[1] for _ in range(2)]
+    assert outputs[0] == outputs[1] and outputs[0].count("sample") == 20
+
+
+def test_resume_finishes_the_run_like_an_uninterrupted_one(capsys, tmp_path):
+    _, whole, _ = run_cli(capsys, cli_args("elements-seed42-30steps", steps=4))
+    # A 4-step run, saved after 2 steps.
+    trainer = Trainer(load_docs(DATA / "elements.txt"), GPTConfig(), 4, 42, "reference")
+    trainer.step(), trainer.step()
+    saved = tmp_path / "half.json"
+    checkpoint.save(trainer.checkpoint(), saved)
+    code, resumed, _ = run_cli(capsys, ["train", "--data", str(DATA / "elements.txt"),
+                                        "--resume", str(saved), "--samples", "10"])
+    assert code == 0
+    whole_lines = whole.splitlines()
+    assert resumed.splitlines() == whole_lines[:3] + whole_lines[5:]  # steps 3, 4 and the names
+
+
+def bad_file(tmp_path, name, content):
+    path = tmp_path / name
+    path.write_bytes(content if isinstance(content, bytes) else content.encode())
+    return str(path)
+
+
+def assert_one_line_error(code, out, err, fragment):
+    assert code != 0
+    assert "Traceback" not in err
+    assert err.startswith("error: ") and err.count("\n") == 1, err
+    assert fragment in err
+
+
+@pytest.mark.parametrize("data, fragment", [
+    (lambda p: str(p / "missing.txt"), "not found"),
+    (lambda p: bad_file(p, "empty.txt", ""), "no non-empty lines"),
+    (lambda p: bad_file(p, "blank.txt", "  \n\t\n\n"), "no non-empty lines"),
+    (lambda p: bad_file(p, "binary.txt", b"\xff\xfe\x00abc"), "not UTF-8"),
+    (lambda p: str(p), "folder"),
+])
+def test_bad_data_file_gets_a_one_line_error(capsys, tmp_path, data, fragment):
+    code, out, err = run_cli(capsys, ["train", "--data", data(tmp_path), "--steps", "1"])
+    assert_one_line_error(code, out, err, fragment)
+
+
+@pytest.mark.parametrize("flags, fragment", [
+    (["--n-embd", "10", "--n-head", "4"], "divisible"),
+    (["--n-embd", "0"], "n_embd"),
+    (["--n-head", "-2"], "n_head"),
+    (["--n-layer", "0"], "n_layer"),
+    (["--block-size", "0"], "block_size"),
+    (["--steps", "0"], "steps"),
+    (["--steps", "-3"], "steps"),
+    (["--temperature", "0"], "temperature"),
+    (["--temperature", "-0.5"], "temperature"),
+    (["--samples", "-1"], "samples"),
+])
+def test_bad_setting_gets_a_one_line_error(capsys, flags, fragment):
+    code, out, err = run_cli(capsys, ["train", "--data", str(DATA / "elements.txt"), *flags])
+    assert_one_line_error(code, out, err, fragment)
+    assert "step" not in out  # refused before any training
+
+
+@pytest.fixture
+def saved_model(capsys, tmp_path):
+    path = tmp_path / "model.json"
+    run_cli(capsys, cli_args("elements-seed42-30steps", steps=1, samples=0, out=path))
+    return json.loads(path.read_text())
+
+
+def tampered(data, change):
+    change(data)
+    return json.dumps(data)
+
+
+@pytest.mark.parametrize("change, fragment", [
+    (lambda d: d.update(format="something-else"), "not a microgpt checkpoint"),
+    (lambda d: d.update(version=99), "version 99"),
+    (lambda d: d["weights"]["wte"].pop(), "wte must be"),
+    (lambda d: d["weights"]["lm_head"][0].append(0.1), "lm_head must be"),
+    (lambda d: d["weights"].pop("wpe"), "expected matrices"),
+    (lambda d: d["config"].update(n_head=3), "divisible"),
+    (lambda d: d["train"]["adam"]["v"]["wte"][0].pop(), "adam.v"),
+    (lambda d: d.pop("train"), "missing"),
+])
+def test_bad_checkpoint_gets_a_one_line_error(capsys, tmp_path, saved_model, change, fragment):
+    path = bad_file(tmp_path, "bad.json", tampered(saved_model, change))
+    code, out, err = run_cli(capsys, ["sample", "--model", path])
+    assert_one_line_error(code, out, err, fragment)
+
+
+@pytest.mark.parametrize("number", ["NaN", "Infinity", "1e999"])
+def test_checkpoint_with_non_finite_numbers_is_refused(capsys, tmp_path, saved_model, number):
+    saved_model["weights"]["wte"][0][0] = "__X__"
+    path = bad_file(tmp_path, "bad.json", json.dumps(saved_model).replace('"__X__"', number))
+    code, out, err = run_cli(capsys, ["sample", "--model", path])
+    assert_one_line_error(code, out, err, "finite")
+
+
+@pytest.mark.parametrize("content, fragment", [("{not json", "not valid JSON"), ("[1, 2]", "not a microgpt")])
+def test_unparseable_checkpoint_is_refused(capsys, tmp_path, content, fragment):
+    code, out, err = run_cli(capsys, ["sample", "--model", bad_file(tmp_path, "bad.json", content)])
+    assert_one_line_error(code, out, err, fragment)
+
+
+def test_missing_checkpoint_is_refused(capsys, tmp_path):
+    code, out, err = run_cli(capsys, ["sample", "--model", str(tmp_path / "nope.json")])
+    assert_one_line_error(code, out, err, "cannot read checkpoint")
