@@ -1,0 +1,76 @@
+"""What the page drives: one dataset, one training run, and sampling from it.
+
+The web worker holds one Session and calls it with plain values (numbers and strings,
+passed as arguments, never as Python source). It answers with plain dicts and lists, so
+every result crosses into JavaScript as ordinary objects.
+"""
+import random
+import time
+
+from .dataset import Tokenizer, parse_docs
+from .errors import MicrogptError
+from .model import GPTConfig, num_params, param_shapes
+from .sampler import check_temperature, sample
+from .trainer import Trainer
+
+
+class Session:
+    def __init__(self, text):
+        self.docs = parse_docs(text)
+        if not self.docs:
+            raise MicrogptError("the dataset has no non-empty lines")
+        self.tokenizer = Tokenizer.from_docs(self.docs)
+        self.trainer = None
+        self.sampling_state = None  # the run's random stream just after its weights were drawn
+
+    def describe(self, n_embd=16, n_head=4, n_layer=1, block_size=8):
+        """The dataset, and the size of the model these settings would make."""
+        config = GPTConfig(n_embd, n_head, n_layer, block_size)
+        shapes = param_shapes(config, self.tokenizer.vocab_size).values()
+        return {"docs": len(self.docs), "vocab_size": self.tokenizer.vocab_size,
+                "chars": "".join(self.tokenizer.chars),
+                "num_params": sum(rows * cols for rows, cols in shapes)}
+
+    def start_training(self, steps, seed, n_embd, n_head, n_layer, block_size, engine):
+        config = GPTConfig(n_embd, n_head, n_layer, block_size)
+        self.trainer = Trainer(self.docs, config, steps, _whole(seed, "seed"), engine)
+        self.sampling_state = self.trainer.rng.getstate()
+        return {"num_steps": steps, "num_params": num_params(self.trainer.model.weights)}
+
+    def train(self, seconds):
+        """Train until about `seconds` have passed or the run is done; return the new losses."""
+        trainer = self.trainer
+        deadline = time.perf_counter() + seconds
+        losses = []
+        while not trainer.done:
+            losses.append(trainer.step().loss)
+            if time.perf_counter() >= deadline:
+                break
+        return {"step": trainer.steps_done, "num_steps": trainer.num_steps, "losses": losses}
+
+    def generate(self, samples, temperature, seed):
+        """Yield each sampled character as {"kind": "char", "sample", "char", "prob"},
+        and {"kind": "end", "sample"} after each name.
+
+        With the run's own seed, sampling continues the training run's random stream, so
+        the names are the ones microgpt.py prints after the same training.
+        """
+        if self.trainer is None:
+            raise MicrogptError("train the model before generating")
+        check_temperature(temperature)
+        if type(samples) is not int or samples < 0:
+            raise MicrogptError(f"samples must be 0 or more, got {samples!r}")
+        seed = _whole(seed, "seed")
+        rng = random.Random(seed)
+        if seed == self.trainer.seed:
+            rng.setstate(self.sampling_state)
+        for i in range(samples):
+            for token in sample(self.trainer.model, self.trainer.engine, temperature, rng):
+                yield {"kind": "char", "sample": i, "char": token.char, "prob": token.prob}
+            yield {"kind": "end", "sample": i}
+
+
+def _whole(value, name):
+    if type(value) is not int:
+        raise MicrogptError(f"{name} must be a whole number, got {value!r}")
+    return value

@@ -1,0 +1,177 @@
+// The page: settings in, Python worker driven through protocol.js, progress and names out.
+import { LossChart } from "./chart.js";
+import { PythonWorker } from "./protocol.js";
+import { SETTINGS, crossCheck, parseSetting, queryFromSettings, settingsFromQuery } from "./settings.js";
+import { Typewriter } from "./typewriter.js";
+
+const $ = (id) => document.getElementById(id);
+const TRAIN_SETTINGS = ["steps", "seed", "n_embd", "n_head", "n_layer", "block_size", "engine"];
+const GENERATE_SETTINGS = ["samples", "temperature", "seed"];
+
+// loading → ready ⇄ training | generating; failed until restarted
+let state = "loading";
+let trained = false;
+let run = null; // the current training run: {numSteps, startedAt, step, engine}
+const chart = new LossChart($("chart"));
+const typewriter = new Typewriter($("samples-list"), () => Number($("pace").value) || 0);
+const worker = new PythonWorker({
+  status: ({ text }) => setStatus(text),
+  ready: ({ dataset }) => {
+    showDataset(dataset);
+    setState("ready", "Ready");
+  },
+  described: ({ dataset }) => showDataset(dataset),
+  trainStart: onTrainStart,
+  progress: onProgress,
+  trainEnd: onTrainEnd,
+  char: (message) => typewriter.push(message),
+  nameEnd: (message) => typewriter.push(message),
+  generateEnd: ({ seconds, stopped }) => {
+    typewriter.whenDone(() => {
+      if (state === "generating") setState("ready", `Ready — ${stopped ? "stopped; " : ""}sampled in ${formatSeconds(seconds)}`);
+    });
+  },
+  error: ({ message }) => {
+    showMessage(message);
+    setState("ready", "Ready");
+  },
+  onFailure: (text) => {
+    setState("failed", `${text} Your settings are kept; restart Python to carry on.`);
+    $("restart").hidden = false;
+  },
+});
+
+function init() {
+  const { values, problems } = settingsFromQuery(location.search);
+  for (const [name, value] of Object.entries(values)) $(name).value = value;
+  showMessage(problems.join("\n"));
+  $("progress").textContent = `step 0 / ${values.steps}`;
+  $("train-form").addEventListener("submit", (event) => { event.preventDefault(); train(); });
+  $("generate-form").addEventListener("submit", (event) => { event.preventDefault(); generate(); });
+  $("stop").addEventListener("click", () => worker.send({ type: "stop" }));
+  $("share").addEventListener("click", share);
+  $("restart").addEventListener("click", restart);
+  for (const name of Object.keys(SETTINGS)) $(name).addEventListener("change", onSettingChange);
+  setState("loading", "Starting…");
+}
+
+// Read and check the named settings; show what is wrong, or return the values.
+function readSettings(names) {
+  const values = {}, problems = [];
+  for (const name of names) {
+    const [value, why] = parseSetting(name, $(name).value);
+    $(name).setAttribute("aria-invalid", why ? "true" : "false");
+    if (why) problems.push(`${SETTINGS[name].label[0].toUpperCase()}${SETTINGS[name].label.slice(1)} ${why}.`);
+    else values[name] = value;
+  }
+  if (!problems.length && "n_embd" in values) problems.push(...crossCheck(values));
+  showMessage(problems.join("\n"));
+  return problems.length ? null : values;
+}
+
+function onSettingChange(event) {
+  const all = readSettings(Object.keys(SETTINGS));
+  if (!all) return;
+  history.replaceState(null, "", `${location.pathname}${queryFromSettings(all)}`);
+  if (state === "ready" && ["n_embd", "n_head", "n_layer", "block_size"].includes(event.target.name)) {
+    worker.send({ type: "describe", settings: all });
+  }
+}
+
+function train() {
+  const settings = readSettings(TRAIN_SETTINGS);
+  if (!settings || state !== "ready") return;
+  chart.reset(settings.steps);
+  setState("training", "Training…");
+  worker.send({ type: "train", settings });
+}
+
+function onTrainStart({ num_steps, num_params, engine }) {
+  run = { numSteps: num_steps, startedAt: performance.now(), step: 0, engine };
+  trained = false;
+  showDataset({ ...dataset, num_params });
+  setStatus(`Training with the ${engine} engine…`);
+}
+
+function onProgress({ step, num_steps, losses }) {
+  run.step = step;
+  chart.add(losses);
+  $("progress").textContent = `step ${step} / ${num_steps}`;
+  $("progress-bar").value = step / num_steps;
+  if (losses.length) $("loss").textContent = losses.at(-1).toFixed(4);
+  const rate = step / ((performance.now() - run.startedAt) / 1000);
+  $("speed").textContent = `${rate.toFixed(rate < 10 ? 1 : 0)} steps/s`;
+  $("eta").textContent = step < num_steps ? `ETA ${formatSeconds((num_steps - step) / rate)}` : "";
+}
+
+function onTrainEnd({ step, num_steps, stopped }) {
+  trained = step > 0;
+  const took = formatSeconds((performance.now() - run.startedAt) / 1000);
+  const what = stopped ? `stopped at step ${step} of ${num_steps}` : `trained ${step} steps in ${took}`;
+  setState("ready", `Ready — ${what} with the ${run.engine} engine`);
+}
+
+function generate() {
+  const settings = readSettings(GENERATE_SETTINGS);
+  if (!settings || state !== "ready" || !trained) return;
+  typewriter.reset();
+  setState("generating", "Generating…");
+  worker.send({ type: "generate", settings });
+}
+
+function restart() {
+  $("restart").hidden = true;
+  trained = false;
+  typewriter.reset();
+  showMessage("");
+  setState("loading", "Restarting Python…");
+  worker.restart();
+}
+
+async function share() {
+  const all = readSettings(Object.keys(SETTINGS));
+  if (!all) return;
+  const url = new URL(location.href);
+  url.search = queryFromSettings(all);
+  try {
+    await navigator.clipboard.writeText(url.href);
+    setStatus(`Link copied: ${url.href}`);
+  } catch {
+    window.prompt("Copy this link:", url.href);
+  }
+}
+
+let dataset = null; // {docs, vocab_size, chars, num_params}
+function showDataset(next) {
+  dataset = next;
+  $("dataset").textContent = `${dataset.docs.toLocaleString("en")} names · ${dataset.vocab_size} tokens ` +
+    `(${dataset.vocab_size - 1} characters + end) · ${dataset.num_params.toLocaleString("en")} parameters`;
+}
+
+function setState(next, text) {
+  state = next;
+  const idle = state === "ready";
+  $("train").disabled = !idle;
+  $("generate").disabled = !idle || !trained;
+  $("stop").disabled = !(state === "training" || state === "generating");
+  for (const name of TRAIN_SETTINGS) $(name).disabled = state === "training";
+  document.body.classList.toggle("busy", state === "loading" || state === "training" || state === "generating");
+  setStatus(text);
+}
+
+function setStatus(text) {
+  $("status").textContent = text;
+}
+
+function showMessage(text) {
+  $("message").textContent = text;
+  $("message").hidden = !text;
+}
+
+function formatSeconds(seconds) {
+  if (seconds < 1) return `${Math.round(seconds * 1000)} ms`;
+  if (seconds < 60) return `${seconds.toFixed(1)} s`;
+  return `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s`;
+}
+
+init();

@@ -1,0 +1,79 @@
+// The message protocol between the page (main.js) and the Python worker (worker.mjs).
+// It is the only way the two talk; every message is a plain object with a `type`.
+//
+// Page → worker
+//   {type: "describe", settings}        size of the model these settings would make
+//   {type: "train", settings}           start a new run: {steps, seed, n_embd, n_head,
+//                                       n_layer, block_size, engine}
+//   {type: "stop"}                      end the run between two steps (within ~one chunk)
+//   {type: "generate", settings}        sample names: {samples, temperature, seed}
+//
+// Worker → page
+//   {type: "status", text}              what loading is doing now ("Loading Python…")
+//   {type: "ready", dataset}            loaded; dataset = {docs, vocab_size, chars, num_params}
+//   {type: "described", dataset}        answer to describe
+//   {type: "trainStart", num_steps, num_params, engine}
+//   {type: "progress", step, num_steps, losses, seconds}
+//                                       after each chunk of steps (~50 ms): the new losses, and
+//                                       the seconds of compute they took
+//   {type: "trainEnd", step, num_steps, stopped}
+//   {type: "char", sample, char, prob}  one sampled character of name number `sample`
+//   {type: "nameEnd", sample}           name number `sample` is complete
+//   {type: "generateEnd", seconds}      all names are out; seconds of compute
+//   {type: "error", message, fatal}     bad input (fatal false: the page carries on) or a
+//                                       crash (fatal true: the worker must be restarted)
+//
+// Training and sampling run in chunks; between chunks the worker yields to its event loop,
+// so a "stop" gets through without SharedArrayBuffer (which GitHub Pages can't enable).
+
+const STALL_MS = 30000; // no word from a busy worker for this long means it is stuck
+
+// The page's handle on the worker: sends messages, dispatches replies by type, and notices
+// a worker that crashed or went silent, so the page can say so and start a fresh one.
+export class PythonWorker {
+  constructor(handlers) {
+    this.handlers = handlers; // {type: fn(message)}, plus onFailure(text)
+    this.start();
+  }
+
+  start() {
+    this.worker = new Worker(new URL("./worker.mjs", import.meta.url), { type: "module" });
+    this.worker.onmessage = (event) => this.receive(event.data);
+    this.worker.onerror = (event) => this.fail(`The Python worker crashed: ${event.message || "unknown error"}`);
+    this.busySince = performance.now();
+    this.watchdog = setInterval(() => this.checkStall(), 1000);
+  }
+
+  restart() {
+    this.stop();
+    this.start();
+  }
+
+  stop() {
+    clearInterval(this.watchdog);
+    this.worker.terminate();
+  }
+
+  send(message) {
+    this.busySince = performance.now();
+    this.worker.postMessage(message);
+  }
+
+  receive(message) {
+    const busy = !["ready", "trainEnd", "generateEnd", "described", "error"].includes(message.type);
+    this.busySince = busy ? performance.now() : null;
+    if (message.type === "error" && message.fatal) return this.fail(message.message);
+    this.handlers[message.type]?.(message);
+  }
+
+  checkStall() {
+    if (this.busySince !== null && performance.now() - this.busySince > STALL_MS) {
+      this.fail("Python has stopped responding.");
+    }
+  }
+
+  fail(text) {
+    this.stop();
+    this.handlers.onFailure(text);
+  }
+}

@@ -1,0 +1,72 @@
+// Names appear as they are sampled: characters queue up here and are typed out at a pace a
+// person can follow (0 ms per character: as fast as they come).
+
+export class Typewriter {
+  constructor(list, pace) {
+    this.list = list; // the <ol> of names
+    this.pace = pace; // () => milliseconds per character
+    this.reset();
+  }
+
+  reset() {
+    clearTimeout(this.timer);
+    this.timer = null;
+    this.queue = [];
+    this.onDone = null;
+    this.list.replaceChildren();
+  }
+
+  // {sample, char, prob} for a character, {sample} alone for the end of a name.
+  push(event) {
+    this.queue.push(event);
+    if (!this.timer) this.type();
+  }
+
+  whenDone(callback) {
+    this.onDone = callback;
+    if (!this.queue.length && !this.timer) this.finish();
+  }
+
+  type() {
+    this.timer = null;
+    while (this.queue.length) {
+      const event = this.queue.shift();
+      const typed = this.show(event);
+      const pace = this.pace();
+      if (typed && pace > 0) {
+        this.timer = setTimeout(() => this.type(), pace);
+        return;
+      }
+    }
+    this.finish();
+  }
+
+  finish() {
+    const callback = this.onDone;
+    this.onDone = null;
+    callback?.();
+  }
+
+  // Show one event; return whether a character was typed.
+  show({ sample, char, prob }) {
+    let item = this.list.children[sample];
+    if (!item) {
+      item = document.createElement("li");
+      item.dataset.testid = "sample";
+      item.className = "typing empty";
+      this.list.append(item);
+    }
+    if (char === undefined) {
+      item.classList.remove("typing");
+      return false;
+    }
+    const span = document.createElement("span");
+    span.className = "c";
+    span.textContent = char;
+    span.title = `p = ${prob.toFixed(3)}`;
+    span.style.borderBottomColor = `color-mix(in srgb, var(--accent) ${Math.round(prob * 100)}%, transparent)`;
+    item.classList.remove("empty");
+    item.append(span);
+    return true;
+  }
+}
