@@ -13,12 +13,14 @@ let state = "loading";
 let trained = false;
 let run = null; // the current training run: {numSteps, startedAt, step, engine}
 const chart = new LossChart($("chart"));
-const typewriter = new Typewriter($("samples-list"), () => Number($("pace").value) || 0);
+const typewriter = new Typewriter($("samples-list"), () => Math.max(0, Number($("pace").value) || 0));
 const worker = new PythonWorker({
   status: ({ text }) => setStatus(text),
   ready: ({ dataset }) => {
     showDataset(dataset);
     setState("ready", "Ready");
+    const { values, problems } = readSettings(Object.keys(SETTINGS));
+    if (!problems.length) worker.send({ type: "describe", settings: values }); // the URL's model size
   },
   described: ({ dataset }) => showDataset(dataset),
   trainStart: onTrainStart,
@@ -55,22 +57,28 @@ function init() {
   setState("loading", "Starting…");
 }
 
-// Read and check the named settings; show what is wrong, or return the values.
+// Read and check the named settings from the form: {values, problems}.
 function readSettings(names) {
   const values = {}, problems = [];
   for (const name of names) {
     const [value, why] = parseSetting(name, $(name).value);
     $(name).setAttribute("aria-invalid", why ? "true" : "false");
-    if (why) problems.push(`${SETTINGS[name].label[0].toUpperCase()}${SETTINGS[name].label.slice(1)} ${why}.`);
+    if (why) problems.push(`${capitalize(SETTINGS[name].label)} ${why}.`);
     else values[name] = value;
   }
   if (!problems.length && "n_embd" in values) problems.push(...crossCheck(values));
+  return { values, problems };
+}
+
+// The named settings if they are all valid; otherwise null, and the page says why.
+function validSettings(names) {
+  const { values, problems } = readSettings(names);
   showMessage(problems.join("\n"));
   return problems.length ? null : values;
 }
 
 function onSettingChange(event) {
-  const all = readSettings(Object.keys(SETTINGS));
+  const all = validSettings(Object.keys(SETTINGS));
   if (!all) return;
   history.replaceState(null, "", `${location.pathname}${queryFromSettings(all)}`);
   if (state === "ready" && ["n_embd", "n_head", "n_layer", "block_size"].includes(event.target.name)) {
@@ -79,9 +87,10 @@ function onSettingChange(event) {
 }
 
 function train() {
-  const settings = readSettings(TRAIN_SETTINGS);
+  const settings = validSettings(TRAIN_SETTINGS);
   if (!settings || state !== "ready") return;
   chart.reset(settings.steps);
+  showProgress(0, settings.steps, []);
   setState("training", "Training…");
   worker.send({ type: "train", settings });
 }
@@ -96,12 +105,15 @@ function onTrainStart({ num_steps, num_params, engine }) {
 function onProgress({ step, num_steps, losses }) {
   run.step = step;
   chart.add(losses);
-  $("progress").textContent = `step ${step} / ${num_steps}`;
-  $("progress-bar").value = step / num_steps;
-  if (losses.length) $("loss").textContent = losses.at(-1).toFixed(4);
-  const rate = step / ((performance.now() - run.startedAt) / 1000);
-  $("speed").textContent = `${rate.toFixed(rate < 10 ? 1 : 0)} steps/s`;
-  $("eta").textContent = step < num_steps ? `ETA ${formatSeconds((num_steps - step) / rate)}` : "";
+  showProgress(step, num_steps, losses, step / ((performance.now() - run.startedAt) / 1000));
+}
+
+function showProgress(step, numSteps, losses, rate) {
+  $("progress").textContent = `step ${step} / ${numSteps}`;
+  $("progress-bar").value = step / numSteps;
+  $("loss").textContent = losses.length ? losses.at(-1).toFixed(4) : "—";
+  $("speed").textContent = rate ? `${rate.toFixed(rate < 10 ? 1 : 0)} steps/s` : "";
+  $("eta").textContent = rate && step < numSteps ? `ETA ${formatSeconds((numSteps - step) / rate)}` : "";
 }
 
 function onTrainEnd({ step, num_steps, stopped }) {
@@ -112,7 +124,7 @@ function onTrainEnd({ step, num_steps, stopped }) {
 }
 
 function generate() {
-  const settings = readSettings(GENERATE_SETTINGS);
+  const settings = validSettings(GENERATE_SETTINGS);
   if (!settings || state !== "ready" || !trained) return;
   typewriter.reset();
   setState("generating", "Generating…");
@@ -129,7 +141,7 @@ function restart() {
 }
 
 async function share() {
-  const all = readSettings(Object.keys(SETTINGS));
+  const all = validSettings(Object.keys(SETTINGS));
   if (!all) return;
   const url = new URL(location.href);
   url.search = queryFromSettings(all);
@@ -167,6 +179,8 @@ function showMessage(text) {
   $("message").textContent = text;
   $("message").hidden = !text;
 }
+
+const capitalize = (text) => text[0].toUpperCase() + text.slice(1);
 
 function formatSeconds(seconds) {
   if (seconds < 1) return `${Math.round(seconds * 1000)} ms`;

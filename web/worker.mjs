@@ -111,16 +111,24 @@ const lastLine = (text) => text.trim().split("\n").pop().replace(/^[\w.]*Microgp
 
 async function load() {
   const base = new URL("./", self.location.href);
-  const manifest = await (await fetch(new URL("manifest.json", base))).json();
+  // The one file whose name never changes with its content; all it points at is versioned.
+  const manifest = await (await fetch(new URL("manifest.json", base), { cache: "no-cache" })).json();
   post({ type: "status", text: "Loading Python (Pyodide)…" });
   const { loadPyodide } = await import(new URL(`${manifest.pyodide}pyodide.mjs`, base).href);
   pyodide = await loadPyodide({ indexURL: new URL(manifest.pyodide, base).href });
 
   post({ type: "status", text: "Installing microgpt…" });
-  // PyPI's micropip wheel is not the one pyodide-lock.json hashes, so it is loaded by URL,
-  // and, since a failed loadPackage only logs, checked by importing it.
-  await pyodide.loadPackage(new URL(manifest.micropip, base).href);
+  // PyPI's micropip wheel is not the one pyodide-lock.json hashes (build.py checked its own
+  // pin), so it is loaded by URL. A failed loadPackage only logs, so collect its errors, and
+  // check by importing.
+  const errors = [];
+  await pyodide.loadPackage(new URL(manifest.micropip, base).href, {
+    messageCallback: () => {},
+    errorCallback: (message) => errors.push(message),
+  });
+  if (errors.length) throw new Error(`micropip did not load: ${errors.join("; ")}`);
   const micropip = pyodide.pyimport("micropip");
+  // Keyword arguments need callKwargs: a positional object would be `keep_going`.
   await micropip.install.callKwargs(new URL(manifest.wheel, base).href, { deps: false });
   micropip.destroy();
 

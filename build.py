@@ -1,0 +1,247 @@
+#!/usr/bin/env python3
+"""Build and serve the static site in dist/.
+
+    python3 build.py                  build dist/
+    python3 build.py serve [--port N] build, then serve dist/ on 127.0.0.1 (--port 0: any free port)
+
+dist/ holds everything the page needs, so it works from any sub-path of any static host and
+fetches nothing from a CDN: web/, data/names.txt, our wheel built from py/, the micropip wheel
+and Pyodide's runtime files. Downloads are pinned by hash and cached in .cache/, so a second
+build needs no network. Standard library only.
+"""
+
+import argparse
+import base64
+import functools
+import hashlib
+import http.server
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+DIST = ROOT / "dist"
+CACHE = ROOT / ".cache"
+
+# Pyodide comes from the npm package; the integrity is what `npm view pyodide@314.0.7
+# dist.integrity` publishes. The folder in dist/ carries the version, so browsers never mix
+# a new release's files with cached files of an old one.
+PYODIDE_VERSION = "314.0.7"
+PYODIDE_INTEGRITY = "sha512-0YvXxEhfEdpLfb/XkM2BFAeMROq0iMUX2bzzH9pOttyMcWkwq+HbE5uyuGD82LN7y2q+SNvi/6V5JEsOlD2R1A=="
+PYODIDE_FILES = ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json")
+PYODIDE_DIR = f"pyodide-{PYODIDE_VERSION}/"
+
+# Pure-Python wheels from PyPI, pinned by sha256. micropip installs our wheel in the browser.
+# (PyPI's micropip is not the file pyodide-lock.json hashes, so the worker loads it by URL.)
+# flit_core is py/'s build backend: caching it lets pip build our wheel with no network.
+MICROPIP = ("micropip", "0.11.1", "768de165adb8e66906039d8fec4127a57f522dfdf8e6fbff877a4616941ecfd3")
+FLIT_CORE = ("flit_core", "3.12.0", "e7a0304069ea895172e3c7bb703292e992c5d1555dd1233ab7b5621b5b69e62c")
+
+# A fixed wheel timestamp makes our wheel byte-identical for identical sources, so its
+# cache-busting hash in the manifest only changes when the code does.
+SOURCE_DATE_EPOCH = "315532800"  # 1980-01-01, the earliest date a zip file can hold
+
+MIME_TYPES = {
+    ".wasm": "application/wasm",  # anything else and loadPyodide hangs instead of failing
+    ".mjs": "text/javascript",
+    ".js": "text/javascript",
+    ".json": "application/json",
+    ".whl": "application/zip",
+    ".zip": "application/zip",
+    ".txt": "text/plain; charset=utf-8",
+    ".html": "text/html; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+    ".map": "application/json",
+}
+
+
+class BuildError(Exception):
+    """A failure with a message for the user, shown without a traceback."""
+
+
+# ---- downloads, pinned and cached ----
+
+def run(command, **kwargs):
+    """Run a command; on failure raise BuildError with the end of what it printed."""
+    try:
+        return subprocess.run(command, check=True, capture_output=True, text=True, **kwargs)
+    except FileNotFoundError:
+        raise BuildError(f"{command[0]} is not installed (needed for: {' '.join(command)})") from None
+    except subprocess.CalledProcessError as error:
+        output = (error.stderr or error.stdout or "").strip().splitlines()[-15:]
+        raise BuildError(f"command failed: {' '.join(command)}\n" + "\n".join(output)) from None
+
+
+def file_digest(path, algorithm):
+    with open(path, "rb") as file:
+        return hashlib.file_digest(file, algorithm)
+
+
+def verify(path, algorithm, expected, encode=lambda digest: digest.hexdigest()):
+    """Refuse a file whose hash is not the pinned one, and drop it from the cache."""
+    actual = encode(file_digest(path, algorithm))
+    if actual != expected:
+        path.unlink()
+        raise BuildError(
+            f"{path.name}: {algorithm} mismatch (the file was removed from the cache)\n"
+            f"  expected {expected}\n  got      {actual}"
+        )
+    return path
+
+
+def pyodide_tarball():
+    """The npm tarball of Pyodide, from .cache/ or else `npm pack`, checked against its integrity."""
+    tarball = CACHE / f"pyodide-{PYODIDE_VERSION}.tgz"
+    if not tarball.exists():
+        print(f"downloading pyodide@{PYODIDE_VERSION} (npm pack)…")
+        CACHE.mkdir(exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=CACHE) as tmp:
+            run(["npm", "pack", f"pyodide@{PYODIDE_VERSION}", "--pack-destination", tmp], cwd=tmp)
+            Path(tmp, tarball.name).replace(tarball)
+    algorithm, expected = PYODIDE_INTEGRITY.split("-", 1)
+    return verify(tarball, algorithm, expected, lambda digest: base64.b64encode(digest.digest()).decode())
+
+
+def pinned_wheel(name, version, sha256, *pip_args):
+    """A pure-Python wheel from .cache/wheels/ or else PyPI, checked against its sha256."""
+    wheel = CACHE / "wheels" / f"{name}-{version}-py3-none-any.whl"
+    if not wheel.exists():
+        print(f"downloading {name}=={version} (pip download)…")
+        wheel.parent.mkdir(parents=True, exist_ok=True)
+        run([sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
+             "--disable-pip-version-check", *pip_args, "-d", str(wheel.parent), f"{name}=={version}"])
+        if not wheel.exists():
+            raise BuildError(f"pip download of {name}=={version} did not give {wheel.name}")
+    return verify(wheel, "sha256", sha256)
+
+
+# ---- the pieces of dist/ ----
+
+def copy_pyodide(dest):
+    """Unpack the runtime files the page needs (~13.5 MB); the rest of the npm package is for Node."""
+    dest.mkdir(parents=True)
+    with tarfile.open(pyodide_tarball()) as tar:
+        for name in PYODIDE_FILES:
+            with tar.extractfile(f"package/{name}") as source, open(dest / name, "wb") as target:
+                shutil.copyfileobj(source, target)
+
+
+def build_our_wheel(dest):
+    """Build the microgpt wheel from py/ with pip, offline: its build backend comes from .cache/."""
+    pinned_wheel(*FLIT_CORE)
+    with tempfile.TemporaryDirectory() as tmp:
+        run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-index", "--disable-pip-version-check",
+             "--find-links", str(CACHE / "wheels"), "-w", tmp, str(ROOT / "py")],
+            env={**os.environ, "SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH})
+        [wheel] = Path(tmp).glob("*.whl")
+        return Path(shutil.copy2(wheel, dest))
+
+
+def versioned(path):
+    """A relative URL with the file's hash as a query, so a changed file is never a stale cache hit.
+
+    Used for files whose name does not change with their content (our wheel keeps its version
+    while the code changes). micropip and fetch both ignore the query when naming the file.
+    """
+    return f"{path.relative_to(DIST).as_posix()}?v={file_digest(path, 'sha256').hexdigest()[:16]}"
+
+
+def build():
+    """Wipe dist/ and build it again; return its path."""
+    if DIST.exists():
+        shutil.rmtree(DIST)
+    shutil.copytree(ROOT / "web", DIST)
+    (DIST / "data").mkdir()
+    names = Path(shutil.copy2(ROOT / "data" / "names.txt", DIST / "data" / "names.txt"))
+    copy_pyodide(DIST / PYODIDE_DIR)
+    wheels = DIST / "wheels"
+    wheels.mkdir()
+    micropip = Path(shutil.copy2(pinned_wheel(*MICROPIP, "--python-version", "3.14"), wheels))
+    ours = build_our_wheel(wheels)
+    # Every path is relative to the page, so dist/ works from any sub-path.
+    manifest = {
+        "pyodide": PYODIDE_DIR,
+        "micropip": micropip.relative_to(DIST).as_posix(),
+        "wheel": versioned(ours),
+        "data": versioned(names),
+    }
+    (DIST / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    print(f"built {DIST.relative_to(ROOT)}/ ({ours.name})")
+    return DIST
+
+
+# ---- serving ----
+
+class Handler(http.server.SimpleHTTPRequestHandler):
+    """Static files with the MIME types Pyodide needs, no request log, and no stale caching."""
+
+    extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map, **MIME_TYPES}
+
+    def end_headers(self):
+        # Revalidate every time: while developing, a cached worker.mjs would hide an edit.
+        self.send_header("Cache-Control", "no-cache")
+        super().end_headers()
+
+    def log_message(self, format, *args):
+        pass
+
+
+def serve(directory, port=0, host="127.0.0.1"):
+    """A server for `directory`, bound but not yet serving: call serve_forever(), in a thread if need be.
+
+    The real port is server.server_address[1] (port 0 picks a free one).
+    """
+    handler = functools.partial(Handler, directory=str(directory))
+    return http.server.ThreadingHTTPServer((host, port), handler)
+
+
+# ---- commands ----
+
+def command_build(args):
+    build()
+
+
+def command_serve(args):
+    server = serve(build(), args.port)
+    host, port = server.server_address[:2]
+    print(f"serving dist/ at http://{host}:{port}/  (Ctrl+C to stop)", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(prog="build.py", description=__doc__.split("\n\n")[0])
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.add_parser("build", help="build dist/ (the default)").set_defaults(run=command_build)
+    serve_parser = commands.add_parser("serve", help="build, then serve dist/ on 127.0.0.1")
+    serve_parser.add_argument("--port", type=int, default=8000, help="port (0: any free port; default 8000)")
+    serve_parser.set_defaults(run=command_serve)
+    # New commands go here, e.g. `bench`: add_parser("bench", ...).set_defaults(run=command_bench).
+    args = parser.parse_args(argv)
+    if args.command is None:
+        args.run = command_build
+    return args
+
+
+def main(argv=None):
+    sys.stdout.reconfigure(line_buffering=True)  # progress shows at once, even piped to a log
+    args = parse_args(argv)
+    try:
+        args.run(args)
+    except BuildError as error:
+        sys.exit(f"build.py: error: {error}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,168 @@
+"""The page as a person uses it: load, train, stop, generate, share settings by URL."""
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "py"))
+from microgpt.session import Session  # noqa: E402
+
+STATUS = "[data-testid=status]"
+SMALL = "steps=20&n_embd=8&n_head=2&block_size=6&engine=reference"
+
+
+def open_page(page, site_url, query=""):
+    page.goto(f"{site_url}?{query}")
+    wait_ready(page)
+
+
+def wait_ready(page, timeout=120_000):
+    page.wait_for_function(
+        f"document.querySelector('{STATUS}').textContent.startsWith('Ready')", timeout=timeout, polling=50)
+
+
+def train(page, timeout=120_000):
+    """Train with the page's settings and wait until every step is done."""
+    steps = page.get_by_test_id("steps").input_value()
+    page.get_by_test_id("train").click()
+    page.wait_for_function(
+        f"""document.querySelector('[data-testid=progress]').textContent === 'step {steps} / {steps}'
+            && document.querySelector('{STATUS}').textContent.startsWith('Ready')""",
+        timeout=timeout, polling=50)
+
+
+def generated_names(page):
+    return page.get_by_test_id("sample").all_inner_texts()
+
+
+def generate(page, samples, pace=0):
+    """Generate names and wait until all of them have been typed out."""
+    page.get_by_test_id("sample-count").fill(str(samples))
+    page.get_by_test_id("pace").fill(str(pace))
+    page.get_by_test_id("generate").click()
+    page.wait_for_function(
+        f"""document.querySelectorAll('[data-testid=sample]').length === {samples}
+            && !document.querySelector('[data-testid=sample].typing')
+            && document.querySelector('{STATUS}').textContent.startsWith('Ready')""", polling=50)
+    return generated_names(page)
+
+
+def cpython_run(steps, seed, n_embd, n_head, n_layer, block_size, samples, temperature, engine):
+    """What the package gives on CPython: every loss, and the names."""
+    session = Session((ROOT / "data" / "names.txt").read_text(encoding="utf-8"))
+    session.start_training(steps, seed, n_embd, n_head, n_layer, block_size, engine)
+    losses = []
+    while len(losses) < steps:
+        losses += session.train(seconds=1.0)["losses"]
+    names = [""] * samples
+    for event in session.generate(samples, temperature, seed):
+        if event["kind"] == "char":
+            names[event["sample"]] += event["char"]
+    return losses, names
+
+
+def test_loads_to_ready_with_the_dataset_summary(page, site_url):
+    open_page(page, site_url)
+    assert page.get_by_test_id("dataset").inner_text() == \
+        "32,000 names · 27 tokens (26 characters + end) · 4,064 parameters"
+    assert page.get_by_test_id("train").is_enabled()
+    assert page.get_by_test_id("generate").is_disabled()  # nothing to sample from yet
+    assert page.get_by_test_id("stop").is_disabled()
+
+
+def test_training_shows_progress_loss_and_speed(page, site_url):
+    open_page(page, site_url, SMALL)
+    assert page.get_by_test_id("progress").inner_text() == "step 0 / 20"
+    train(page)
+    assert page.get_by_test_id("progress").inner_text() == "step 20 / 20"
+    assert re.fullmatch(r"\d+\.\d{4}", page.get_by_test_id("loss").inner_text())
+    assert re.fullmatch(r"[\d.]+ steps/s", page.get_by_test_id("speed").inner_text())
+    assert page.locator("#progress-bar").evaluate("bar => bar.value") == 1
+    assert "reference engine" in page.inner_text(STATUS)
+    assert page.get_by_test_id("generate").is_enabled()
+
+
+def test_main_thread_keeps_running_while_training(page, site_url):
+    open_page(page, site_url, "steps=60&engine=reference")
+    page.evaluate("""() => {
+        window.ticks = [];
+        setInterval(() => window.ticks.push(performance.now()), 20);
+    }""")
+    train(page)
+    gaps = page.evaluate("() => window.ticks.slice(1).map((t, i) => t - window.ticks[i])")
+    assert len(gaps) > 100  # training took seconds, and the page's timer ran all along
+    # A frozen main thread would show one gap as long as the training; allow for a busy machine.
+    assert max(gaps) < 1500, f"the main thread froze for {max(gaps):.0f} ms"
+
+
+def test_stop_ends_training_mid_run(page, site_url):
+    open_page(page, site_url, "steps=5000&engine=reference")
+    page.get_by_test_id("train").click()
+    page.wait_for_function("/step [3-9] /.test(document.querySelector('[data-testid=progress]').textContent)")
+    assert page.get_by_test_id("train").is_disabled()
+    page.get_by_test_id("stop").click()
+    page.wait_for_function(f"document.querySelector('{STATUS}').textContent.includes('stopped')")
+    stopped_at = page.get_by_test_id("progress").inner_text()
+    page.wait_for_timeout(1000)
+    assert page.get_by_test_id("progress").inner_text() == stopped_at  # no step after Stop
+    assert int(re.match(r"step (\d+) / 5000", stopped_at)[1]) < 5000
+    assert page.get_by_test_id("generate").is_enabled()  # a part-trained model can sample
+
+
+def test_names_type_out_character_by_character(page, site_url):
+    open_page(page, site_url, SMALL)
+    train(page)
+    # Record every text each name showed on its way to complete.
+    page.evaluate("""() => {
+        window.seen = [];
+        new MutationObserver(() => {
+            document.querySelectorAll('[data-testid=sample]').forEach((item, i) => {
+                (window.seen[i] ??= []).push(item.textContent);
+            });
+        }).observe(document.querySelector('[data-testid=samples]'), {childList: true, subtree: true});
+    }""")
+    names = generate(page, samples=6, pace=15)
+    assert len(names) == 6
+    seen = page.evaluate("() => window.seen")
+    for name, texts in zip(names, seen):
+        grown = [t for i, t in enumerate(texts) if i == 0 or t != texts[i - 1]]
+        assert grown == [name[:k] for k in range(len(grown))] + [name] or grown == [name[:k] for k in range(1, len(name) + 1)], texts
+        assert set(name) <= set("abcdefghijklmnopqrstuvwxyz")
+
+
+def test_settings_url_prefills_controls_and_matches_cpython(page, site_url):
+    settings = dict(steps=25, seed=7, n_embd=8, n_head=2, n_layer=1, block_size=6,
+                    samples=8, temperature=0.8, engine="reference")
+    open_page(page, site_url, "&".join(f"{k}={v}" for k, v in settings.items()))
+    for testid, name in [("steps", "steps"), ("seed", "seed"), ("temperature", "temperature"),
+                         ("sample-count", "samples"), ("n-embd", "n_embd"), ("n-head", "n_head"),
+                         ("block-size", "block_size"), ("engine", "engine")]:
+        assert page.get_by_test_id(testid).input_value() == str(settings[name])
+    train(page)
+    names = generate(page, samples=settings["samples"])
+    losses, expected_names = cpython_run(**settings)
+    assert page.get_by_test_id("loss").inner_text() == f"{losses[-1]:.4f}"
+    assert names == expected_names  # Pyodide draws exactly what CPython draws
+    # A second Generate with the run's seed gives the same names again: the link reproduces them.
+    assert generate(page, samples=settings["samples"]) == expected_names
+
+
+def test_bad_url_values_get_a_message_and_the_default(page, site_url):
+    open_page(page, site_url, "steps=abc&temperature=-1&n_embd=10&seed=4")
+    message = page.get_by_test_id("message").inner_text()
+    assert "steps=abc" in message and "temperature=-1" in message and "divisible" in message
+    assert page.get_by_test_id("steps").input_value() == "500"
+    assert page.get_by_test_id("temperature").input_value() == "0.5"
+    assert page.get_by_test_id("n-embd").input_value() == "16"
+    assert page.get_by_test_id("seed").input_value() == "4"  # the good values are kept
+
+
+def test_bad_setting_in_the_form_is_refused_with_a_message(page, site_url):
+    open_page(page, site_url, SMALL)
+    page.get_by_test_id("steps").fill("-5")
+    page.get_by_test_id("train").click()
+    assert "Training steps must be from 1" in page.get_by_test_id("message").inner_text()
+    assert page.inner_text(STATUS) == "Ready"  # nothing started
+    assert page.get_by_test_id("progress").inner_text() == "step 0 / 20"

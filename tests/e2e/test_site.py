@@ -1,0 +1,56 @@
+"""The built site: what build.py puts in dist/, how it is served, and that the page loads Python."""
+
+import json
+import os
+import urllib.request
+from urllib.parse import urlsplit
+
+import pytest
+
+
+def fetch(url):
+    with urllib.request.urlopen(url) as response:
+        return response.headers.get("Content-Type"), response.read()
+
+
+@pytest.fixture(scope="module")
+def manifest(site_url):
+    return json.loads(fetch(site_url + "manifest.json")[1])
+
+
+def test_manifest_urls_are_relative_and_served(site_url, manifest):
+    for key in ("pyodide", "micropip", "wheel", "data"):
+        parts = urlsplit(manifest[key])
+        assert not parts.scheme and not parts.netloc and not parts.path.startswith("/"), manifest[key]
+    assert manifest["wheel"].split("?")[0].endswith("-py3-none-any.whl")  # micropip needs a wheel name
+    assert fetch(site_url + manifest["data"])[1].decode().split("\n", 1)[0].isalpha()
+
+
+@pytest.mark.parametrize("key, path, expected", [
+    ("pyodide", "pyodide.asm.wasm", "application/wasm"),  # anything else and loadPyodide hangs
+    ("pyodide", "pyodide.mjs", "text/javascript"),
+    ("pyodide", "pyodide.asm.mjs", "text/javascript"),
+    ("pyodide", "pyodide-lock.json", "application/json"),
+    ("pyodide", "python_stdlib.zip", "application/zip"),
+    ("micropip", "", "application/zip"),
+    ("wheel", "", "application/zip"),
+    ("data", "", "text/plain; charset=utf-8"),
+    (None, "worker.mjs", "text/javascript"),
+    (None, "index.html", "text/html; charset=utf-8"),
+])
+def test_mime_types(site_url, manifest, key, path, expected):
+    url = site_url + (manifest[key] if key else "") + path
+    assert fetch(url)[0] == expected
+
+
+def test_page_loads_python(page, site_url, sync_api):
+    page.goto(site_url)
+    sync_api.expect(page.get_by_test_id("status")).to_have_text("Ready")
+
+
+def test_page_works_under_a_sub_path(page, dist, sync_api, tmp_path, serve_directory):
+    # A project page lives at https://user.github.io/project/: nothing may assume the root.
+    (tmp_path / "some" / "sub").mkdir(parents=True)
+    os.symlink(dist, tmp_path / "some" / "sub" / "path")
+    page.goto(serve_directory(tmp_path) + "some/sub/path/")
+    sync_api.expect(page.get_by_test_id("status")).to_have_text("Ready")
