@@ -3,6 +3,7 @@
 
     python3 build.py                  build dist/
     python3 build.py serve [--port N] build, then serve dist/ on 127.0.0.1 (--port 0: any free port)
+    python3 build.py bench            build, then time both engines in CPython and in the page
 
 dist/ holds everything the page needs, so it works from any sub-path of any static host and
 fetches nothing from a CDN: web/, data/names.txt, our wheel built from py/, the micropip wheel
@@ -22,6 +23,7 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+import threading
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
@@ -220,6 +222,23 @@ def command_serve(args):
         server.server_close()
 
 
+def command_bench(args):
+    sys.path[:0] = [str(ROOT), str(ROOT / "py")]
+    try:
+        import playwright  # noqa: F401
+    except ImportError:
+        raise BuildError("the benchmark drives Chromium with Playwright: run ./test.sh once "
+                         "(it sets up .venv/), then .venv/bin/python build.py bench") from None
+    from tools import bench
+
+    server = serve(build())
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        bench.run(f"http://127.0.0.1:{server.server_address[1]}/")
+    finally:
+        server.shutdown()
+
+
 def parse_args(argv):
     parser = argparse.ArgumentParser(prog="build.py", description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -227,7 +246,8 @@ def parse_args(argv):
     serve_parser = commands.add_parser("serve", help="build, then serve dist/ on 127.0.0.1")
     serve_parser.add_argument("--port", type=int, default=8000, help="port (0: any free port; default 8000)")
     serve_parser.set_defaults(run=command_serve)
-    # New commands go here, e.g. `bench`: add_parser("bench", ...).set_defaults(run=command_bench).
+    commands.add_parser("bench", help="build, then time both engines in CPython and in the page").set_defaults(
+        run=command_bench)
     args = parser.parse_args(argv)
     if args.command is None:
         args.run = command_build

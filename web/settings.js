@@ -10,7 +10,7 @@ export const SETTINGS = {
   n_embd: { kind: "int", default: 16, min: 1, max: 64, label: "embedding width" },
   n_head: { kind: "int", default: 4, min: 1, max: 16, label: "heads" },
   n_layer: { kind: "int", default: 1, min: 1, max: 4, label: "layers" },
-  engine: { kind: "choice", default: "reference", choices: ["fast", "reference"], label: "engine" },
+  engine: { kind: "choice", default: "fast", choices: ["fast", "reference"], label: "engine" },
 };
 
 // Parse one raw value; return [value, null] or [null, why it is not valid].

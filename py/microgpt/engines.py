@@ -4,11 +4,11 @@ An engine is a module with two functions over the same float weights:
   loss_and_grads(config, weights, tokens) -> (loss, grads shaped like weights)
   decoder(config, weights) -> next_logits(token_id) -> logits, one sequence at a time
 """
-from . import reference
+from . import fast, reference
 from .errors import MicrogptError
 
-ENGINES = {"reference": reference}
-DEFAULT_ENGINE = "reference"
+ENGINES = {"reference": reference, "fast": fast}
+DEFAULT_ENGINE = "fast"
 
 
 def get_engine(name):

@@ -1,5 +1,6 @@
 """Adam, with the learning rate decaying linearly to zero over the run."""
 from dataclasses import dataclass
+from functools import cache
 
 from .model import zeros_like
 
@@ -26,11 +27,47 @@ class Adam:
         # The moments start at zero; dividing by (1 - beta**t) undoes that bias.
         m_correction = 1 - c.beta1 ** (step + 1)
         v_correction = 1 - c.beta2 ** (step + 1)
+        constants = (c.beta1, 1 - c.beta1, c.beta2, 1 - c.beta2,
+                     lr_t, m_correction, v_correction, c.eps)
         for name, rows in self.weights.items():
-            for w, g, m, v in zip(rows, grads[name], self.m[name], self.v[name]):
-                for j, g_j in enumerate(g):
-                    m[j] = c.beta1 * m[j] + (1 - c.beta1) * g_j
-                    v[j] = c.beta2 * v[j] + (1 - c.beta2) * g_j**2
-                    m_hat = m[j] / m_correction
-                    v_hat = v[j] / v_correction
-                    w[j] -= lr_t * m_hat / (v_hat**0.5 + c.eps)
+            update = matrix_updater(len(rows[0]))
+            update(rows, grads[name], self.m[name], self.v[name], *constants)
+
+
+@cache
+def matrix_updater(n):
+    """Adam's update, in place, of a matrix whose rows hold n weights. For each weight it
+    computes
+
+        m = beta1 * m + (1 - beta1) * g
+        v = beta2 * v + (1 - beta2) * g**2
+        w -= lr_t * (m / m_correction) / ((v / v_correction)**0.5 + eps)
+
+    written out for the n weights of a row rather than looped over: this runs once per
+    weight per step, and straight-line code is about 25% faster, in CPython and in Pyodide.
+    The float operations are exactly the loop's (tests/unit/test_optimizer.py checks it bit
+    for bit). g**2 and **0.5 stay as they are: pow() can differ from g * g and math.sqrt in
+    the last bit.
+    """
+    def names(prefix):
+        return ", ".join(f"{prefix}{j}" for j in range(n)) + ","
+    lines = [
+        "def update(W, G, M, V, beta1, one_minus_beta1, beta2, one_minus_beta2, lr_t,"
+        " m_correction, v_correction, eps):",
+        "    for w, g, m, v in zip(W, G, M, V):",
+        f"        {names('g')} = g",
+        f"        {names('m')} = m",
+        f"        {names('v')} = v",
+        f"        {names('w')} = w",
+    ]
+    for j in range(n):
+        lines.append(f"        m{j} = beta1 * m{j} + one_minus_beta1 * g{j}")
+        lines.append(f"        v{j} = beta2 * v{j} + one_minus_beta2 * g{j}**2")
+    lines.append(f"        m[:] = ({names('m')})")
+    lines.append(f"        v[:] = ({names('v')})")
+    steps = ", ".join(f"w{j} - lr_t * (m{j} / m_correction) / ((v{j} / v_correction)**0.5 + eps)"
+                      for j in range(n))
+    lines.append(f"        w[:] = ({steps},)")
+    namespace = {}
+    exec("\n".join(lines), namespace)
+    return namespace["update"]

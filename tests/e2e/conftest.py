@@ -18,17 +18,9 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 import build  # noqa: E402  (build.py at the repo root)
+from tools.browser import launch_chromium  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
-SYSTEM_CHROMIUM = Path("/usr/bin/chromium")  # Debian's; Playwright cannot download a browser here
-# Headless Chromium as root, kept off the network: without these it keeps calling Google's hosts.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 TIMEOUT_MS = 60_000  # loading Pyodide alone takes ~5 s here; leave room for a slow machine
 
 
@@ -98,8 +90,7 @@ def browser(sync_api):
     """Headless Chromium: Debian's /usr/bin/chromium where it exists, else Playwright's own."""
     sync_api.expect.set_options(timeout=TIMEOUT_MS)
     with sync_api.sync_playwright() as playwright:
-        executable = str(SYSTEM_CHROMIUM) if SYSTEM_CHROMIUM.exists() else None
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        browser = launch_chromium(playwright)
         yield browser
         browser.close()
 

@@ -16,7 +16,7 @@ def node():
     return shutil.which("node") or pytest.fail("node is needed to run Pyodide outside the browser")
 
 
-@pytest.mark.parametrize("engine", ["reference"])
+@pytest.mark.parametrize("engine", ["reference", "fast"])
 @pytest.mark.parametrize("run", REFERENCE_RUNS)
 def test_reference_runs_under_pyodide(node, dist, run, engine):
     data = DATA / REFERENCE_RUNS[run]["data"]

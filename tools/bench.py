@@ -1,0 +1,189 @@
+"""The benchmark: how fast both engines train and sample, in CPython and in the real page.
+
+    python3 build.py bench
+
+Everything is measured in one run on this machine, so the fast/reference ratios compare
+like with like. It prints a table and asserts nothing: speed targets live here, not in tests.
+"""
+import os
+import platform
+import random
+import re
+import threading
+import time
+from pathlib import Path
+
+from microgpt import GPTConfig, Trainer, load_docs, sample_name
+
+ROOT = Path(__file__).resolve().parent.parent
+NAMES = ROOT / "data" / "names.txt"
+REFERENCE_STEPS = 30  # the reference engine is slow: time a prefix of the run
+LONG_RUN = dict(steps=1000, block_size=16)  # microgpt.py's own defaults
+
+
+# ---- CPython ----
+
+def cpython_steps_per_second(docs, engine, steps, block_size=8, repeat=1):
+    """Best of `repeat` runs of the first `steps` steps from the same start."""
+    best = float("inf")
+    for _ in range(repeat):
+        trainer = Trainer(docs, GPTConfig(block_size=block_size), steps, seed=42, engine=engine)
+        start = time.perf_counter()
+        while not trainer.done:
+            trainer.step()
+        best = min(best, time.perf_counter() - start)
+    return steps / best, trainer
+
+
+def cpython_sampling_seconds(trainer, names=20):
+    rng = random.Random(42)
+    start = time.perf_counter()
+    for _ in range(names):
+        sample_name(trainer.model, trainer.engine, 0.5, rng)
+    return time.perf_counter() - start
+
+
+def cpython_figures():
+    docs = load_docs(NAMES)
+    figures = {}
+    for engine, steps, repeat in [("reference", REFERENCE_STEPS, 1), ("fast", 500, 3)]:
+        rate, trainer = cpython_steps_per_second(docs, engine, steps, repeat=repeat)
+        figures[engine] = {"steps/s": rate, "names": cpython_sampling_seconds(trainer)}
+    rate, _ = cpython_steps_per_second(docs, "fast", LONG_RUN["steps"], LONG_RUN["block_size"])
+    figures["fast"]["long run"] = LONG_RUN["steps"] / rate
+    return figures
+
+
+# ---- the page in headless Chromium ----
+
+def set_settings(page, **values):
+    page.evaluate("""values => {
+        for (const [name, value] of Object.entries(values)) {
+            const input = document.getElementById(name);
+            input.value = value;
+            input.dispatchEvent(new Event("change"));
+        }
+    }""", values)
+
+
+def wait_ready(page):
+    page.wait_for_function("document.querySelector('[data-testid=status]').textContent.startsWith('Ready')",
+                           timeout=600_000, polling=20)
+
+
+def train_seconds(page, steps, **settings):
+    """Wall-clock seconds from pressing Train to the page showing the last step."""
+    set_settings(page, steps=steps, **settings)
+    seconds = page.evaluate("""steps => new Promise(resolve => {
+        const progress = document.querySelector('[data-testid=progress]');
+        const start = performance.now();
+        new MutationObserver((_, observer) => {
+            if (progress.textContent === `step ${steps} / ${steps}`) {
+                observer.disconnect();
+                resolve((performance.now() - start) / 1000);
+            }
+        }).observe(progress, {childList: true, characterData: true, subtree: true});
+        document.querySelector('[data-testid=train]').click();
+    })""", steps)
+    wait_ready(page)
+    return seconds
+
+
+def stop_seconds(page):
+    """Seconds from pressing Stop (mid-run) to the page reporting that training stopped."""
+    set_settings(page, steps=20000)
+    page.get_by_test_id("train").click()
+    page.wait_for_function("/step \\d{2,} \\//.test(document.querySelector('[data-testid=progress]').textContent)")
+    seconds = page.evaluate("""() => new Promise(resolve => {
+        const status = document.querySelector('[data-testid=status]');
+        const start = performance.now();
+        new MutationObserver((_, observer) => {
+            if (status.textContent.includes('stopped')) {
+                observer.disconnect();
+                resolve((performance.now() - start) / 1000);
+            }
+        }).observe(status, {childList: true, characterData: true, subtree: true});
+        document.querySelector('[data-testid=stop]').click();
+    })""")
+    wait_ready(page)
+    return seconds
+
+
+def generate_seconds(page, samples=20):
+    """Compute seconds for `samples` names, as the worker reports them (typing pace 0)."""
+    set_settings(page, samples=samples, temperature=0.5, pace=0)
+    page.get_by_test_id("generate").click()
+    page.wait_for_function("document.querySelector('[data-testid=status]').textContent.includes('sampled in')",
+                           timeout=600_000, polling=20)
+    text = page.get_by_test_id("status").inner_text()
+    value, unit = re.search(r"sampled in ([\d.]+) (ms|s)", text).groups()
+    return float(value) / (1000 if unit == "ms" else 1)
+
+
+def browser_figures(site_url):
+    from playwright.sync_api import sync_playwright
+
+    from tools.browser import launch_chromium
+
+    figures = {"reference": {}, "fast": {}}
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        figures["version"] = browser.version
+        page = browser.new_context().new_page()
+        start = time.perf_counter()
+        page.goto(site_url)
+        wait_ready(page)
+        figures["load"] = time.perf_counter() - start
+        for engine, steps in [("reference", REFERENCE_STEPS), ("fast", 500)]:
+            seconds = train_seconds(page, steps, engine=engine, block_size=8)
+            figures[engine]["steps/s"] = steps / seconds
+            figures[engine]["names"] = generate_seconds(page)
+        figures["fast"]["long run"] = train_seconds(page, LONG_RUN["steps"], engine="fast",
+                                                    block_size=LONG_RUN["block_size"])
+        figures["fast"]["stop"] = stop_seconds(page)
+        browser.close()
+    return figures
+
+
+# ---- the table ----
+
+def row(label, reference, fast, ratio=True, fmt="{:.1f}"):
+    show = lambda x: fmt.format(x) if x is not None else "—"
+    cells = f"| {label} | {show(reference)} | {show(fast)} |"
+    return cells + (f" {fast / reference:.1f}× |" if ratio and reference and fast else " |")
+
+
+def table(cpython, browser):
+    ms = "{:.0f} ms"
+    return "\n".join([
+        "| measure | reference | fast | fast / reference |",
+        "|---|---|---|---|",
+        row("CPython: training steps/s (default model)", cpython["reference"]["steps/s"], cpython["fast"]["steps/s"]),
+        row("Browser: training steps/s (default model)", browser["reference"]["steps/s"], browser["fast"]["steps/s"]),
+        row("Browser: 500 steps, default model (s)", 500 / browser["reference"]["steps/s"],
+            500 / browser["fast"]["steps/s"], ratio=False),
+        row("Browser: 1000 steps, block size 16 (s)", None, browser["fast"]["long run"], ratio=False),
+        row("CPython: 1000 steps, block size 16 (s)", None, cpython["fast"]["long run"], ratio=False),
+        row("Browser: sampling 20 names (compute)", browser["reference"]["names"] * 1000,
+            browser["fast"]["names"] * 1000, ratio=False, fmt=ms),
+        row("CPython: sampling 20 names", cpython["reference"]["names"] * 1000,
+            cpython["fast"]["names"] * 1000, ratio=False, fmt=ms),
+        row("Browser: Stop to stopped (mid-run)", None, browser["fast"]["stop"] * 1000, ratio=False, fmt=ms),
+        f"| Browser: page load to Ready | {browser['load']:.1f} s | | |",
+    ])
+
+
+def machine():
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() \
+        else platform.processor()
+    return f"{cpu}, {os.cpu_count()} cores; Python {platform.python_version()}"
+
+
+def run(site_url):
+    print(f"machine: {machine()}", flush=True)
+    print(f"(reference engine: first {REFERENCE_STEPS} steps; fast: full runs)", flush=True)
+    cpython = cpython_figures()
+    browser = browser_figures(site_url)
+    print(f"browser: Chromium {browser['version']} (headless), Pyodide 314.0.7\n")
+    print(table(cpython, browser))

@@ -1,0 +1,42 @@
+"""Make docs/screenshot.png: the page after training the default model and generating 20 names.
+
+    python3 tools/screenshot.py
+"""
+import sys
+import threading
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import build  # noqa: E402
+from tools.browser import launch_chromium  # noqa: E402
+
+READY = "document.querySelector('[data-testid=status]').textContent.startsWith('Ready')"
+
+
+def main():
+    from playwright.sync_api import sync_playwright
+
+    server = build.serve(build.build())
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        page = browser.new_page(viewport={"width": 1200, "height": 860}, device_scale_factor=1)
+        page.goto(f"http://127.0.0.1:{server.server_address[1]}/")
+        page.wait_for_function(READY, timeout=120_000)
+        page.get_by_test_id("train").click()
+        page.wait_for_function(f"{READY} && document.querySelector('[data-testid=progress]')"
+                               ".textContent === 'step 500 / 500'", timeout=600_000)
+        page.get_by_test_id("pace").fill("0")
+        page.get_by_test_id("generate").click()
+        page.wait_for_function(f"{READY} && document.querySelectorAll('[data-testid=sample]').length === 20"
+                               " && !document.querySelector('.typing')", timeout=120_000)
+        (ROOT / "docs").mkdir(exist_ok=True)
+        page.screenshot(path=ROOT / "docs" / "screenshot.png")
+        browser.close()
+    server.shutdown()
+
+
+if __name__ == "__main__":
+    main()
