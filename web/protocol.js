@@ -26,7 +26,9 @@
 // Training and sampling run in chunks; between chunks the worker yields to its event loop,
 // so a "stop" gets through without SharedArrayBuffer (which GitHub Pages can't enable).
 
-const STALL_MS = 30000; // no word from a busy worker for this long means it is stuck
+// No word from a busy worker for this long means it is stuck. Loading gets longer: it
+// downloads ~14 MB, and a slow connection sends no news meanwhile.
+const STALL_MS = { loading: 180000, loaded: 30000 };
 
 // The page's handle on the worker: sends messages, dispatches replies by type, and notices
 // a worker that crashed or went silent, so the page can say so and start a fresh one.
@@ -41,6 +43,7 @@ export class PythonWorker {
     this.worker.onmessage = (event) => this.receive(event.data);
     this.worker.onerror = (event) => this.fail(`The Python worker crashed: ${event.message || "unknown error"}`);
     this.busySince = performance.now();
+    this.loaded = false;
     this.watchdog = setInterval(() => this.checkStall(), 1000);
   }
 
@@ -60,6 +63,7 @@ export class PythonWorker {
   }
 
   receive(message) {
+    if (message.type === "ready") this.loaded = true;
     const busy = !["ready", "trainEnd", "generateEnd", "described", "error"].includes(message.type);
     this.busySince = busy ? performance.now() : null;
     if (message.type === "error" && message.fatal) return this.fail(message.message);
@@ -67,7 +71,8 @@ export class PythonWorker {
   }
 
   checkStall() {
-    if (this.busySince !== null && performance.now() - this.busySince > STALL_MS) {
+    const limit = this.loaded ? STALL_MS.loaded : STALL_MS.loading;
+    if (this.busySince !== null && performance.now() - this.busySince > limit) {
       this.fail("Python has stopped responding.");
     }
   }

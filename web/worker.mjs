@@ -58,11 +58,9 @@ const handlers = {
       for (;;) {
         const next = events.next();
         if (next.done || stopRequested) break;
-        const event = next.value.toJs({ dict_converter: Object.fromEntries });
+        const [sample, char, prob] = next.value.toJs();
         next.value.destroy();
-        post(event.kind === "char"
-          ? { type: "char", sample: event.sample, char: event.char, prob: event.prob }
-          : { type: "nameEnd", sample: event.sample });
+        post(char === undefined ? { type: "nameEnd", sample } : { type: "char", sample, char, prob });
         if (performance.now() - chunkStart > CHUNK_SECONDS * 1000) {
           computing += performance.now() - chunkStart;
           await nextTask();

@@ -49,8 +49,8 @@ class Session:
         return {"step": trainer.steps_done, "num_steps": trainer.num_steps, "losses": losses}
 
     def generate(self, samples, temperature, seed):
-        """Yield each sampled character as {"kind": "char", "sample", "char", "prob"},
-        and {"kind": "end", "sample"} after each name.
+        """Yield (sample, char, prob) for each character as it is drawn, and (sample, None,
+        None) after each name. (Tuples, because they cross into JavaScript cheaply.)
 
         With the run's own seed, sampling continues the training run's random stream, so
         the names are the ones microgpt.py prints after the same training.
@@ -66,8 +66,8 @@ class Session:
             rng.setstate(self.sampling_state)
         for i in range(samples):
             for token in sample(self.trainer.model, self.trainer.engine, temperature, rng):
-                yield {"kind": "char", "sample": i, "char": token.char, "prob": token.prob}
-            yield {"kind": "end", "sample": i}
+                yield i, token.char, token.prob
+            yield i, None, None
 
 
 def _whole(value, name):

@@ -1,4 +1,5 @@
 """The page as a person uses it: load, train, stop, generate, share settings by URL."""
+import json
 import re
 import sys
 from pathlib import Path
@@ -57,9 +58,8 @@ def cpython_run(steps, seed, n_embd, n_head, n_layer, block_size, samples, tempe
     while len(losses) < steps:
         losses += session.train(seconds=1.0)["losses"]
     names = [""] * samples
-    for event in session.generate(samples, temperature, seed):
-        if event["kind"] == "char":
-            names[event["sample"]] += event["char"]
+    for sample, char, _ in session.generate(samples, temperature, seed):
+        names[sample] += char or ""
     return losses, names
 
 
@@ -132,9 +132,10 @@ def test_names_type_out_character_by_character(page, site_url):
         assert set(name) <= set("abcdefghijklmnopqrstuvwxyz")
 
 
-def test_settings_url_prefills_controls_and_matches_cpython(page, site_url):
+@pytest.mark.parametrize("engine", ["reference", "fast"])
+def test_settings_url_prefills_controls_and_matches_cpython(page, site_url, engine):
     settings = dict(steps=25, seed=7, n_embd=8, n_head=2, n_layer=1, block_size=6,
-                    samples=8, temperature=0.8, engine="reference")
+                    samples=8, temperature=0.8, engine=engine)
     open_page(page, site_url, "&".join(f"{k}={v}" for k, v in settings.items()))
     for testid, name in [("steps", "steps"), ("seed", "seed"), ("temperature", "temperature"),
                          ("sample-count", "samples"), ("n-embd", "n_embd"), ("n-head", "n_head"),
@@ -166,3 +167,47 @@ def test_bad_setting_in_the_form_is_refused_with_a_message(page, site_url):
     assert "Training steps must be from 1" in page.get_by_test_id("message").inner_text()
     assert page.inner_text(STATUS) == "Ready"  # nothing started
     assert page.get_by_test_id("progress").inner_text() == "step 0 / 20"
+
+
+def test_fast_engine_is_the_default_and_the_page_names_the_running_engine(page, site_url):
+    open_page(page, site_url, "steps=30")
+    assert page.get_by_test_id("engine").input_value() == "fast"
+    train(page)
+    assert "fast engine" in page.inner_text(STATUS)
+    page.get_by_test_id("engine").select_option("reference")
+    assert "engine=reference" in page.url  # the choice is part of the shareable link
+    train(page)
+    assert "reference engine" in page.inner_text(STATUS)
+
+
+def test_default_run_shows_what_microgpt_prints(page, site_url):
+    """Train then Generate with the defaults: the last loss and the 20 names are the reference
+    engine's on CPython (tests/data/names-default-500steps.*, made by tests/unit/test_fast.py)."""
+    data = ROOT / "tests" / "data"
+    last_loss = float(data.joinpath("names-default-500steps.losses").read_text().split()[-1])
+    expected_names = data.joinpath("names-default-500steps.names").read_text(encoding="utf-8").splitlines()
+    open_page(page, site_url)
+    train(page)
+    assert page.get_by_test_id("loss").inner_text() == f"{last_loss:.4f}"
+    assert generate(page, samples=20) == expected_names
+
+
+def test_a_python_failure_is_reported_with_a_restart_button(page, dist, tmp_path, serve_directory, problems):
+    # The site with its wheel missing: installing microgpt fails inside the worker.
+    broken = tmp_path / "site"
+    broken.mkdir()
+    for item in dist.iterdir():
+        if item.name != "manifest.json":
+            (broken / item.name).symlink_to(item)
+    manifest = json.loads((dist / "manifest.json").read_text())
+    manifest["wheel"] = "wheels/missing-0.1.0-py3-none-any.whl"
+    (broken / "manifest.json").write_text(json.dumps(manifest))
+    page.goto(serve_directory(broken))
+    page.wait_for_function(f"document.querySelector('{STATUS}').textContent.includes('restart Python')")
+    assert "Loading failed" in page.inner_text(STATUS)
+    assert not page.evaluate("document.body.classList.contains('busy')")  # no endless spinner
+    assert page.get_by_test_id("train").is_disabled()
+    page.get_by_test_id("restart").click()
+    assert page.get_by_test_id("restart").is_hidden()
+    page.wait_for_function(f"document.querySelector('{STATUS}').textContent.includes('restart Python')")
+    problems.clear()  # the failed download was the point

@@ -17,10 +17,8 @@ def session():
 
 def names(events):
     result = {}
-    for event in events:
-        name = result.setdefault(event["sample"], "")
-        if event["kind"] == "char":
-            result[event["sample"]] = name + event["char"]
+    for sample, char, _ in events:
+        result[sample] = result.get(sample, "") + (char or "")
     return list(result.values())
 
 
@@ -55,8 +53,8 @@ def test_generate_streams_characters_then_an_end_per_name(session):
     session.start_training(**dict(SETTINGS, steps=1), engine="reference")
     train_to_end(session)
     events = list(session.generate(samples=3, temperature=1.0, seed=5))
-    assert [e["sample"] for e in events if e["kind"] == "end"] == [0, 1, 2]
-    assert all(len(e["char"]) == 1 and 0 < e["prob"] <= 1 for e in events if e["kind"] == "char")
+    assert [sample for sample, char, prob in events if char is None] == [0, 1, 2]
+    assert all(len(char) == 1 and 0 < prob <= 1 for _, char, prob in events if char is not None)
 
 
 def test_a_chunk_stops_near_its_time_budget(session):
