@@ -48,6 +48,7 @@ function init() {
   for (const [name, value] of Object.entries(values)) $(name).value = value;
   showMessage(problems.join("\n"));
   $("progress").textContent = `step 0 / ${values.steps}`;
+  chart.reset(values.steps);
   $("train-form").addEventListener("submit", (event) => { event.preventDefault(); train(); });
   $("generate-form").addEventListener("submit", (event) => { event.preventDefault(); generate(); });
   $("stop").addEventListener("click", () => worker.send({ type: "stop" }));

@@ -103,7 +103,7 @@ def _table_kernel(n, m):
 def dot_table(A, B):
     """[[dot(a, b) for b in B] for a in A], for sequences A and B of vectors of one length."""
     n = len(B[0])
-    if n > _TABLE_LENGTH or len(A) == 1:  # (one a, as in decoding: nothing to amortize)
+    if n > _TABLE_LENGTH or len(A) == 1:  # (one a: nothing to amortize)
         dot_rows = kernels(n).dot_rows
         return [dot_rows(B, a) for a in A]
     # Table kernels take B a block at a time, each block's entries unpacked once into
@@ -155,10 +155,9 @@ def add(A, B):
 
 # --- Layers, each forward beside its backward ----------------------------------------------
 
-def embed(wte, wpe, tokens, first_pos=0):
-    """Token embedding plus position embedding, for tokens at positions first_pos, ..."""
-    return [[t + p for t, p in zip(wte[token], wpe[pos])]
-            for pos, token in enumerate(tokens, first_pos)]
+def embed(wte, wpe, tokens):
+    """Token embedding plus position embedding, for tokens at positions 0, 1, ..."""
+    return [[t + p for t, p in zip(wte[token], wpe[pos])] for pos, token in enumerate(tokens)]
 
 
 def embed_backward(dX, tokens, wte, wpe):
@@ -296,9 +295,9 @@ def attention(Q, K_heads, VT_heads):
     """Causal multi-head attention. Per head, the query at position p mixes the values of
     positions 0..p, weighted by the softmax of its scaled dot products with their keys.
 
-    K_heads[h] holds head h's keys for every position so far, and VT_heads[h] its values,
-    one row per dimension (the decoder's KV cache keeps them so, growing). Q holds the last
-    len(Q) positions' queries (all of them in training, the newest one when decoding).
+    K_heads[h] holds head h's keys for every position, and VT_heads[h] its values, one row
+    per dimension. Q holds the last len(Q) positions' queries (in training, all of them;
+    the decoder does the same for its newest position, on vectors).
     Returns the heads' outputs side by side, and weights[h][i], query i's softmax weights
     in head h over every position, zero past its own, for the backward pass.
     """
@@ -422,36 +421,43 @@ def decoder(config, weights):
     """A function from each next input token to the logits that follow it, for one sequence.
 
     It works on a copy of the weights (rows as tuples), as the reference decoder does, so
-    training that goes on meanwhile doesn't change what it computes.
+    training that goes on meanwhile doesn't change what it computes. It computes what
+    loss_and_grads' forward pass does for one more position, on vectors rather than
+    one-row matrices: per position, the glue costs as much as the arithmetic.
     """
     weights = {name: list(map(tuple, rows)) for name, rows in weights.items()}
+    wte, wpe, lm_head = weights["wte"], weights["wpe"], weights["lm_head"]
     d, n_head = config.n_embd, config.n_head
     hd = d // n_head
-    w_qkv = [qkv_weights(weights, li) for li in range(config.n_layer)]
-    # The KV cache, per layer and head, as attention() takes it: each position's key, and
-    # the values one row per dimension.
+    scale = (hd**0.5) ** -1  # as in attention()
+    dot_rows_d, dot_rows_hd = kernels(d).dot_rows, kernels(hd).dot_rows
+    layers = [(qkv_weights(weights, li), weights[f"layer{li}.attn_wo"],
+               weights[f"layer{li}.mlp_fc1"], weights[f"layer{li}.mlp_fc2"])
+              for li in range(config.n_layer)]
+    # The KV cache, per layer and head: each position's key, and the values one row per
+    # dimension.
     keys = [[[] for _ in range(n_head)] for _ in range(config.n_layer)]
     values = [[[[] for _ in range(hd)] for _ in range(n_head)] for _ in range(config.n_layer)]
     position = 0
 
     def next_logits(token_id):
         nonlocal position
-        x = embed(weights["wte"], weights["wpe"], [token_id], first_pos=position)
+        x = [t + p for t, p in zip(wte[token_id], wpe[position])]
         position += 1
-        x, _ = rmsnorm(x)
-        for li in range(config.n_layer):
-            p = f"layer{li}."
-            xn, _ = rmsnorm(x)
-            q, k, v = split3(linear(xn, w_qkv[li]), d)
-            for Kh, VhT, hs in zip(keys[li], values[li], range(0, d, hd)):
-                Kh.append(k[0][hs:hs + hd])
-                for v_j, v_sj in zip(VhT, v[0][hs:hs + hd]):
+        dot_rows_seen = kernels(position).dot_rows
+        x = rmsnorm([x])[0][0]
+        for (w_qkv, w_o, w_fc1, w_fc2), layer_keys, layer_values in zip(layers, keys, values):
+            qkv = dot_rows_d(w_qkv, rmsnorm([x])[0][0])
+            att = []
+            for Kh, VhT, hs in zip(layer_keys, layer_values, range(0, d, hd)):
+                Kh.append(qkv[d + hs:d + hs + hd])
+                for v_j, v_sj in zip(VhT, qkv[2 * d + hs:2 * d + hs + hd]):
                     v_j.append(v_sj)
-            att, _ = attention(q, keys[li], values[li])
-            x = add(linear(att, weights[p + "attn_wo"]), x)
-            xn, _ = rmsnorm(x)
-            y, _, _ = mlp(xn, weights[p + "mlp_fc1"], weights[p + "mlp_fc2"])
-            x = add(y, x)
-        return linear(x, weights["lm_head"])[0]
+                logits = dot_rows_hd(Kh, qkv[hs:hs + hd])
+                att += dot_rows_seen(VhT, softmax([logit * scale for logit in logits]))
+            x = [a + b for a, b in zip(dot_rows_d(w_o, att), x)]
+            y = mlp(rmsnorm([x])[0], w_fc1, w_fc2)[0][0]
+            x = [a + b for a, b in zip(y, x)]
+        return dot_rows_d(lm_head, x)
 
     return next_logits

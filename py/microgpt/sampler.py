@@ -15,7 +15,8 @@ class SampledToken:
 def softmax(logits, temperature=1.0):
     """Probabilities from logits, with the same float operations, in the same order, as
     reference.softmax on Values: that way every engine draws exactly microgpt.py's names."""
-    scaled = [logit * temperature**-1 for logit in logits]  # Value / t is Value * t**-1
+    inv_temperature = temperature**-1  # Value / t is Value * t**-1
+    scaled = [logit * inv_temperature for logit in logits]
     max_val = max(scaled)
     exps = [math.exp(s - max_val) for s in scaled]
     total = 0.0

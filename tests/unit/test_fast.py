@@ -1,7 +1,7 @@
 """The fast engine computes what the reference engine computes.
 
 The forward pass (losses, logits) is bit for bit the reference's; gradients agree to
-rounding. Speed is measured by tools/bench_python.py, never here.
+rounding. Speed is measured by `python3 build.py bench` (tools/bench.py), never here.
 """
 import copy
 import gc
