@@ -23,7 +23,6 @@ positions of a document go through each layer together, so each weight matrix is
 per layer, not once per position; and the query, key and value projections run as one
 stacked matrix.
 """
-from collections import namedtuple
 from functools import cache
 from math import exp, log
 from operator import itemgetter
@@ -36,8 +35,6 @@ from operator import itemgetter
 # of floats compensates on Python 3.12+, and math.sumprod uses extended precision, so
 # either would change the last bits of the forward pass. The kernels are compiled once per
 # vector length (and table shape) and cached.
-
-Kernels = namedtuple("Kernels", "dot dot_rows total")
 
 _CHUNK = 64  # terms per expression: thousands of terms in one a + b + ... overflow the
              # compiler's stack (Pyodide crashes), so longer sums go on as s = s + ...
@@ -64,27 +61,35 @@ def _names(prefix, n):
     return ", ".join(f"{prefix}{i}" for i in range(n)) + ","
 
 
+# Each kernel is compiled only when first needed: lengths come and go (the MLP's active
+# units), and compiling is not free (about 1 ms each in Pyodide).
+
 @cache
-def kernels(n):
-    """For vectors of length n:
-      dot(a, b)         a[0] * b[0] + ... + a[n-1] * b[n-1]  (reads only the first n entries)
-      dot_rows(rows, x) [dot(row, x) for row in rows]        (rows of exactly n)
-      total(v)          v[0] + ... + v[n-1]                  (reads only the first n entries)
-    """
-    return Kernels(
-        _compile(["def dot(a, b):",
-                  *_sum_lines([f"a[{i}] * b[{i}]" for i in range(n)], "    "),
-                  "    return s"], "dot"),
-        _compile(["def dot_rows(rows, x):",
-                  f"    {_names('x', n)} = x",
-                  "    out = []",
-                  f"    for {_names('r', n)} in rows:",  # faster than indexing row n times
-                  *_sum_lines([f"r{i} * x{i}" for i in range(n)], "        "),
-                  "        out.append(s)",
-                  "    return out"], "dot_rows"),
-        _compile(["def total(v):",
-                  *_sum_lines([f"v[{i}]" for i in range(n)], "    "),
-                  "    return s"], "total"))
+def dot_kernel(n):
+    """dot(a, b) = a[0] * b[0] + ... + a[n-1] * b[n-1] (reads only the first n entries)."""
+    return _compile(["def dot(a, b):",
+                     *_sum_lines([f"a[{i}] * b[{i}]" for i in range(n)], "    "),
+                     "    return s"], "dot")
+
+
+@cache
+def dot_rows_kernel(n):
+    """dot_rows(rows, x) = [dot(row, x) for row in rows], for rows of exactly n."""
+    return _compile(["def dot_rows(rows, x):",
+                     f"    {_names('x', n)} = x",
+                     "    out = []",
+                     f"    for {_names('r', n)} in rows:",  # faster than indexing row n times
+                     *_sum_lines([f"r{i} * x{i}" for i in range(n)], "        "),
+                     "        out.append(s)",
+                     "    return out"], "dot_rows")
+
+
+@cache
+def total_kernel(n):
+    """total(v) = v[0] + ... + v[n-1] (reads only the first n entries)."""
+    return _compile(["def total(v):",
+                     *_sum_lines([f"v[{i}]" for i in range(n)], "    "),
+                     "    return s"], "total")
 
 
 @cache
@@ -104,7 +109,7 @@ def dot_table(A, B):
     """[[dot(a, b) for b in B] for a in A], for sequences A and B of vectors of one length."""
     n = len(B[0])
     if n > _TABLE_LENGTH or len(A) == 1:  # (one a: nothing to amortize)
-        dot_rows = kernels(n).dot_rows
+        dot_rows = dot_rows_kernel(n)
         return [dot_rows(B, a) for a in A]
     # Table kernels take B a block at a time, each block's entries unpacked once into
     # local names; then every dot is pure arithmetic. This beats unpacking each b afresh
@@ -171,7 +176,7 @@ def embed_backward(dX, tokens, wte, wpe):
 
 def rmsnorm(X):
     """Each row divided by its root mean square; also the scales, for the backward pass."""
-    dot = kernels(len(X[0])).dot
+    dot = dot_kernel(len(X[0]))
     inv_n = len(X[0]) ** -1  # as Value: sum(...) / n is sum(...) * n**-1
     scales = [(dot(x, x) * inv_n + 1e-5) ** -0.5 for x in X]
     return [[xi * s for xi in x] for x, s in zip(X, scales)], scales
@@ -179,7 +184,7 @@ def rmsnorm(X):
 
 def rmsnorm_backward(dY, Y, scales):
     # y = x * s with s = (mean(x*x) + eps)**-0.5, so dx = s * (dy - y * (dy . y) / n).
-    dot = kernels(len(Y[0])).dot
+    dot = dot_kernel(len(Y[0]))
     inv_n = 1 / len(Y[0])
     dX = []
     for dy, y, s in zip(dY, Y, scales):
@@ -224,7 +229,7 @@ def mlp(X, W1, W2):
     for h, act in zip(H, active):
         if act:
             pick = picker(act)
-            Y.append(kernels(len(act)).dot_rows(map(pick, W2), pick(h)))
+            Y.append(dot_rows_kernel(len(act))(map(pick, W2), pick(h)))
         else:
             Y.append([0.0] * len(W2))  # as Value: a sum of zeros, starting from 0, is 0.0
     return Y, H, active
@@ -234,7 +239,7 @@ def mlp_backward(dY, X, W1, W2, H, active):
     """Returns dX, dW1, dW2."""
     dW2 = dot_table(transpose(dY), transpose(relu(H)))  # dW2[o][i] = sum_t dy[t][o] r[t][i]
     W1T, W2T = transpose(W1), transpose(W2)
-    dot_rows_out = kernels(len(W2)).dot_rows
+    dot_rows_out = dot_rows_kernel(len(W2))
     dX, dH = [], []
     for dy, act in zip(dY, active):
         # d(loss)/d(hidden unit i) is W2[:, i] . dy where the ReLU let i through, else 0;
@@ -243,7 +248,7 @@ def mlp_backward(dY, X, W1, W2, H, active):
         if act:
             pick = picker(act)
             dh_act = dot_rows_out(pick(W2T), dy)
-            dX.append(kernels(len(act)).dot_rows(map(pick, W1T), dh_act))
+            dX.append(dot_rows_kernel(len(act))(map(pick, W1T), dh_act))
             for i, g in zip(act, dh_act):
                 dh[i] = g
         else:
@@ -257,7 +262,7 @@ def softmax(logits):
     """As reference.softmax on Values: exp(l - max), times total**-1 (a Value division)."""
     top = max(logits)  # subtracted for numerical safety only
     exps = [exp(l - top) for l in logits]
-    inv_total = kernels(len(exps)).total(exps) ** -1
+    inv_total = total_kernel(len(exps))(exps) ** -1
     return [e * inv_total for e in exps]
 
 
@@ -277,7 +282,7 @@ def causal_softmax_backward(A, dA, scale):
     """d(loss)/d(logit) from the weights A and d(loss)/dA: a * (da - a . da) * scale."""
     if len(A) <= _UNROLL:
         return _causal_softmax_kernels(len(A), len(A))[1](A, dA, scale)
-    dot = kernels(len(A)).dot
+    dot = dot_kernel(len(A))
     dS = []
     for a, da in zip(A, dA):
         a_da = dot(a, da)
@@ -430,7 +435,7 @@ def decoder(config, weights):
     d, n_head = config.n_embd, config.n_head
     hd = d // n_head
     scale = (hd**0.5) ** -1  # as in attention()
-    dot_rows_d, dot_rows_hd = kernels(d).dot_rows, kernels(hd).dot_rows
+    dot_rows_d, dot_rows_hd = dot_rows_kernel(d), dot_rows_kernel(hd)
     layers = [(qkv_weights(weights, li), weights[f"layer{li}.attn_wo"],
                weights[f"layer{li}.mlp_fc1"], weights[f"layer{li}.mlp_fc2"])
               for li in range(config.n_layer)]
@@ -444,7 +449,7 @@ def decoder(config, weights):
         nonlocal position
         x = [t + p for t, p in zip(wte[token_id], wpe[position])]
         position += 1
-        dot_rows_seen = kernels(position).dot_rows
+        dot_rows_seen = dot_rows_kernel(position)
         x = rmsnorm([x])[0][0]
         for (w_qkv, w_o, w_fc1, w_fc2), layer_keys, layer_values in zip(layers, keys, values):
             qkv = dot_rows_d(w_qkv, rmsnorm([x])[0][0])
