@@ -12,6 +12,7 @@ const GENERATE_SETTINGS = ["samples", "temperature", "seed"];
 let state = "loading";
 let trained = false;
 let run = null; // the current training run: {numSteps, startedAt, step, engine}
+let saved = null; // the last trained run as a checkpoint, to survive a restart of the worker
 const chart = new LossChart($("chart"));
 const typewriter = new Typewriter($("samples-list"), () => Math.max(0, Number($("pace").value) || 0));
 const worker = new PythonWorker({
@@ -21,11 +22,17 @@ const worker = new PythonWorker({
     setState("ready", "Ready");
     const { values, problems } = readSettings(Object.keys(SETTINGS));
     if (!problems.length) worker.send({ type: "describe", settings: values }); // the URL's model size
+    if (saved) worker.send({ type: "restore", ...saved });
   },
   described: ({ dataset }) => showDataset(dataset),
   trainStart: onTrainStart,
   progress: onProgress,
   trainEnd: onTrainEnd,
+  saved: ({ checkpoint }) => (saved = { checkpoint, engine: run.engine }),
+  restored: ({ step, engine }) => {
+    trained = true;
+    setState("ready", `Ready — restored the model trained for ${step} steps with the ${engine} engine`);
+  },
   char: (message) => typewriter.push(message),
   nameEnd: (message) => typewriter.push(message),
   generateEnd: ({ seconds, stopped }) => {
@@ -119,6 +126,7 @@ function showProgress(step, numSteps, losses, rate) {
 
 function onTrainEnd({ step, num_steps, stopped }) {
   trained = step > 0;
+  if (trained) worker.send({ type: "save" });
   const took = formatSeconds((performance.now() - run.startedAt) / 1000);
   const what = stopped ? `stopped at step ${step} of ${num_steps}` : `trained ${step} steps in ${took}`;
   setState("ready", `Ready — ${what} with the ${run.engine} engine`);

@@ -7,6 +7,8 @@
 //                                       n_layer, block_size, engine}
 //   {type: "stop"}                      end the run between two steps (within ~one chunk)
 //   {type: "generate", settings}        sample names: {samples, temperature, seed}
+//   {type: "save"}                      the trained run as checkpoint JSON (kept by the page)
+//   {type: "restore", checkpoint, engine}  carry on from a saved run (after a restart)
 //
 // Worker → page
 //   {type: "status", text}              what loading is doing now ("Loading Python…")
@@ -20,6 +22,8 @@
 //   {type: "char", sample, char, prob}  one sampled character of name number `sample`
 //   {type: "nameEnd", sample}           name number `sample` is complete
 //   {type: "generateEnd", seconds}      all names are out; seconds of compute
+//   {type: "saved", checkpoint}         answer to save: a JSON string
+//   {type: "restored", step, num_steps, engine}
 //   {type: "error", message, fatal}     bad input (fatal false: the page carries on) or a
 //                                       crash (fatal true: the worker must be restarted)
 //
@@ -64,7 +68,8 @@ export class PythonWorker {
 
   receive(message) {
     if (message.type === "ready") this.loaded = true;
-    const busy = !["ready", "trainEnd", "generateEnd", "described", "error"].includes(message.type);
+    const busy = !["ready", "trainEnd", "generateEnd", "described", "saved", "restored", "error"]
+      .includes(message.type);
     this.busySince = busy ? performance.now() : null;
     if (message.type === "error" && message.fatal) return this.fail(message.message);
     this.handlers[message.type]?.(message);

@@ -73,6 +73,14 @@ const handlers = {
     }
     post({ type: "generateEnd", seconds: computing / 1000, stopped: stopRequested });
   },
+
+  save() {
+    post({ type: "saved", checkpoint: session.save() });
+  },
+
+  restore({ checkpoint, engine }) {
+    post({ type: "restored", ...call(session.restore, { text: checkpoint, engine }), engine });
+  },
 };
 
 // Call a Python method with keyword arguments and bring the answer back as plain JS.

@@ -7,6 +7,7 @@ every result crosses into JavaScript as ordinary objects.
 import random
 import time
 
+from . import checkpoint
 from .dataset import Tokenizer, parse_docs
 from .errors import MicrogptError
 from .model import GPTConfig, num_params, param_shapes
@@ -36,6 +37,18 @@ class Session:
         self.trainer = Trainer(self.docs, config, steps, _whole(seed, "seed"), engine)
         self.sampling_state = self.trainer.rng.getstate()
         return {"num_steps": steps, "num_params": num_params(self.trainer.model.weights)}
+
+    def save(self):
+        """The run as checkpoint JSON, so the page can keep it and hand it to a new worker."""
+        if self.trainer is None:
+            raise MicrogptError("there is no model to save yet")
+        return checkpoint.to_json(self.trainer.checkpoint())
+
+    def restore(self, text, engine):
+        """Carry on from a saved run: generating gives the names it gave before."""
+        self.trainer = Trainer.resume(checkpoint.from_json(text), self.docs, engine)
+        self.sampling_state = self.trainer.rng.getstate()
+        return {"step": self.trainer.steps_done, "num_steps": self.trainer.num_steps}
 
     def train(self, seconds):
         """Train until about `seconds` have passed or the run is done; return the new losses."""

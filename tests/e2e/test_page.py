@@ -211,3 +211,19 @@ def test_a_python_failure_is_reported_with_a_restart_button(page, dist, tmp_path
     assert page.get_by_test_id("restart").is_hidden()
     page.wait_for_function(f"document.querySelector('{STATUS}').textContent.includes('restart Python')")
     problems.clear()  # the failed download was the point
+
+
+def test_a_trained_model_survives_a_crash_and_restart(page, site_url, problems):
+    open_page(page, site_url, SMALL.replace("engine=reference", "engine=fast"))
+    train(page)
+    names = generate(page, samples=5)  # the worker saved the run before it generated these
+    [worker] = page.workers
+    worker.evaluate("setTimeout(() => { throw new Error('simulated crash'); })")
+    page.wait_for_function(f"document.querySelector('{STATUS}').textContent.includes('restart Python')")
+    assert page.get_by_test_id("generate").is_disabled()
+    page.get_by_test_id("restart").click()
+    page.wait_for_function(f"document.querySelector('{STATUS}').textContent.includes('restored the model')",
+                           timeout=120_000)
+    assert "20 steps" in page.inner_text(STATUS)
+    assert generate(page, samples=5) == names  # the same model, the same names
+    problems[:] = [p for p in problems if "simulated crash" not in p]

@@ -85,3 +85,17 @@ def test_bad_generate_settings_raise_a_user_error(session):
 def test_a_dataset_without_lines_is_refused():
     with pytest.raises(MicrogptError, match="no non-empty lines"):
         Session(" \n\n")
+
+
+def test_a_saved_run_restored_in_a_new_session_generates_the_same_names(session):
+    session.start_training(**dict(SETTINGS, steps=4), engine="fast")
+    train_to_end(session)
+    names_before = names(session.generate(samples=5, temperature=0.5, seed=42))
+    fresh = Session((DATA / "elements.txt").read_text(encoding="utf-8"))
+    assert fresh.restore(session.save(), engine="fast") == {"step": 4, "num_steps": 4}
+    assert names(fresh.generate(samples=5, temperature=0.5, seed=42)) == names_before
+
+
+def test_save_before_training_is_refused(session):
+    with pytest.raises(MicrogptError, match="no model"):
+        session.save()
