@@ -11,7 +11,7 @@ const GENERATE_SETTINGS = ["samples", "temperature", "seed"];
 // loading → ready ⇄ training | generating; failed until restarted
 let state = "loading";
 let trained = false;
-let run = null; // the current training run: {numSteps, startedAt, step, engine}
+let run = null; // the current training run: {startedAt, engine}
 let saved = null; // the last trained run as a checkpoint, to survive a restart of the worker
 const chart = new LossChart($("chart"));
 const typewriter = new Typewriter($("samples-list"), () => Math.max(0, Number($("pace").value) || 0));
@@ -103,15 +103,14 @@ function train() {
   worker.send({ type: "train", settings });
 }
 
-function onTrainStart({ num_steps, num_params, engine }) {
-  run = { numSteps: num_steps, startedAt: performance.now(), step: 0, engine };
+function onTrainStart({ num_params, engine }) {
+  run = { startedAt: performance.now(), engine };
   trained = false;
   showDataset({ ...dataset, num_params });
   setStatus(`Training with the ${engine} engine…`);
 }
 
 function onProgress({ step, num_steps, losses }) {
-  run.step = step;
   chart.add(losses);
   showProgress(step, num_steps, losses, step / ((performance.now() - run.startedAt) / 1000));
 }

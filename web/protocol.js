@@ -15,9 +15,8 @@
 //   {type: "ready", dataset}            loaded; dataset = {docs, vocab_size, chars, num_params}
 //   {type: "described", dataset}        answer to describe
 //   {type: "trainStart", num_steps, num_params, engine}
-//   {type: "progress", step, num_steps, losses, seconds}
-//                                       after each chunk of steps (~50 ms): the new losses, and
-//                                       the seconds of compute they took
+//   {type: "progress", step, num_steps, losses}
+//                                       after each chunk of steps (~50 ms): the new losses
 //   {type: "trainEnd", step, num_steps, stopped}
 //   {type: "char", sample, char, prob}  one sampled character of name number `sample`
 //   {type: "nameEnd", sample}           name number `sample` is complete

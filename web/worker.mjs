@@ -41,9 +41,8 @@ const handlers = {
     post({ type: "trainStart", ...run, engine: settings.engine });
     let progress = { step: 0, num_steps: run.num_steps };
     while (progress.step < progress.num_steps && !stopRequested) {
-      const started = performance.now();
       progress = call(session.train, { seconds: CHUNK_SECONDS });
-      post({ type: "progress", ...progress, seconds: (performance.now() - started) / 1000 });
+      post({ type: "progress", ...progress });
       await nextTask();
     }
     post({ type: "trainEnd", step: progress.step, num_steps: progress.num_steps, stopped: stopRequested });
