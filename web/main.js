@@ -19,10 +19,14 @@ const worker = new PythonWorker({
   status: ({ text }) => setStatus(text),
   ready: ({ dataset }) => {
     showDataset(dataset);
-    setState("ready", "Ready");
     const { values, problems } = readSettings(Object.keys(SETTINGS));
     if (!problems.length) worker.send({ type: "describe", settings: values }); // the URL's model size
-    if (saved) worker.send({ type: "restore", ...saved });
+    if (saved) {
+      setState("loading", "Restoring the trained model…");
+      worker.send({ type: "restore", ...saved });
+    } else {
+      setState("ready", "Ready");
+    }
   },
   described: ({ dataset }) => showDataset(dataset),
   trainStart: onTrainStart,
@@ -40,9 +44,9 @@ const worker = new PythonWorker({
       if (state === "generating") setState("ready", `Ready — ${stopped ? "stopped; " : ""}sampled in ${formatSeconds(seconds)}`);
     });
   },
-  error: ({ message }) => {
+  error: ({ message, request }) => {
     showMessage(message);
-    setState("ready", "Ready");
+    if (request !== "describe") setState("ready", "Ready"); // the failed action is over
   },
   onFailure: (text) => {
     setState("failed", `${text} Your settings are kept; restart Python to carry on.`);
@@ -58,7 +62,7 @@ function init() {
   chart.reset(values.steps);
   $("train-form").addEventListener("submit", (event) => { event.preventDefault(); train(); });
   $("generate-form").addEventListener("submit", (event) => { event.preventDefault(); generate(); });
-  $("stop").addEventListener("click", () => worker.send({ type: "stop" }));
+  $("stop").addEventListener("click", stop);
   $("share").addEventListener("click", share);
   $("restart").addEventListener("click", restart);
   for (const name of Object.keys(SETTINGS)) $(name).addEventListener("change", onSettingChange);
@@ -129,6 +133,11 @@ function onTrainEnd({ step, num_steps, stopped }) {
   const took = formatSeconds((performance.now() - run.startedAt) / 1000);
   const what = stopped ? `stopped at step ${step} of ${num_steps}` : `trained ${step} steps in ${took}`;
   setState("ready", `Ready — ${what} with the ${run.engine} engine`);
+}
+
+function stop() {
+  worker.send({ type: "stop" });
+  if (state === "generating") typewriter.flush(); // names already sampled stop typing too
 }
 
 function generate() {

@@ -5,7 +5,8 @@
 //   {type: "describe", settings}        size of the model these settings would make
 //   {type: "train", settings}           start a new run: {steps, seed, n_embd, n_head,
 //                                       n_layer, block_size, engine}
-//   {type: "stop"}                      end the run between two steps (within ~one chunk)
+//   {type: "stop"}                      end the run or the sampling between two steps: within
+//                                       ~50 ms with the fast engine, one step with the reference
 //   {type: "generate", settings}        sample names: {samples, temperature, seed}
 //   {type: "save"}                      the trained run as checkpoint JSON (kept by the page)
 //   {type: "restore", checkpoint, engine}  carry on from a saved run (after a restart)
@@ -20,10 +21,11 @@
 //   {type: "trainEnd", step, num_steps, stopped}
 //   {type: "char", sample, char, prob}  one sampled character of name number `sample`
 //   {type: "nameEnd", sample}           name number `sample` is complete
-//   {type: "generateEnd", seconds}      all names are out; seconds of compute
+//   {type: "generateEnd", seconds, stopped}  all names are out; seconds of compute
 //   {type: "saved", checkpoint}         answer to save: a JSON string
 //   {type: "restored", step, num_steps, engine}
-//   {type: "error", message, fatal}     bad input (fatal false: the page carries on) or a
+//   {type: "error", message, fatal, request}  bad input (fatal false: the page carries on;
+//                                       request is the type of message that failed) or a
 //                                       crash (fatal true: the worker must be restarted)
 //
 // Training and sampling run in chunks; between chunks the worker yields to its event loop,
@@ -31,7 +33,8 @@
 
 // No word from a busy worker for this long means it is stuck. Loading gets longer: it
 // downloads ~14 MB, and a slow connection sends no news meanwhile.
-const STALL_MS = { loading: 180000, loaded: 30000 };
+// And the reference engine's largest model takes ~15 s a step, with no news meanwhile.
+const STALL_MS = { loading: 180000, loaded: 120000 };
 
 // The page's handle on the worker: sends messages, dispatches replies by type, and notices
 // a worker that crashed or went silent, so the page can say so and start a fresh one.
@@ -61,7 +64,7 @@ export class PythonWorker {
   }
 
   send(message) {
-    this.busySince = performance.now();
+    if (message.type !== "stop") this.busySince = performance.now(); // stop gets no answer
     this.worker.postMessage(message);
   }
 

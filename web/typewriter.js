@@ -13,13 +13,25 @@ export class Typewriter {
     this.timer = null;
     this.queue = [];
     this.onDone = null;
+    this.flushed = false;
     this.list.replaceChildren();
   }
 
   // {sample, char, prob} for a character, {sample} alone for the end of a name.
   push(event) {
+    if (this.flushed) return; // stopped: what was still on its way is not shown
     this.queue.push(event);
     if (!this.timer) this.type();
+  }
+
+  // Stop typing: drop what is queued and leave the names as far as they got.
+  flush() {
+    clearTimeout(this.timer);
+    this.timer = null;
+    this.queue = [];
+    this.flushed = true;
+    for (const item of this.list.children) item.classList.remove("typing");
+    this.finish();
   }
 
   whenDone(callback) {

@@ -24,7 +24,7 @@ async function drain() {
     try {
       await handlers[message.type](message);
     } catch (error) {
-      reportError(error);
+      reportError(error, message.type);
     }
   }
   working = false;
@@ -105,11 +105,11 @@ function nextTask() {
 }
 
 // A MicrogptError is the user's bad input: say it and carry on. Anything else is a crash.
-function reportError(error) {
+function reportError(error, request) {
   const pythonType = error?.type;
   const fatal = pythonType !== "MicrogptError";
   const message = pythonType === "MicrogptError" ? lastLine(error.message) : String(error?.message || error);
-  post({ type: "error", message, fatal });
+  post({ type: "error", message, fatal, request });
 }
 
 const lastLine = (text) => text.trim().split("\n").pop().replace(/^[\w.]*MicrogptError: /, "");

@@ -78,6 +78,8 @@ def _checkpoint(data):
     weights = _matrices(data["weights"], config, tokenizer, "weights")
     adam_m = _matrices(train["adam"]["m"], config, tokenizer, "adam.m")
     adam_v = _matrices(train["adam"]["v"], config, tokenizer, "adam.v")
+    if any(x < 0 for rows in adam_v.values() for row in rows for x in row):
+        raise MicrogptError("checkpoint adam.v holds a negative number (it is a mean of squares)")
     step, num_steps, seed = train["step"], train["num_steps"], train["seed"]
     if any(type(n) is not int for n in (step, num_steps, seed)) or not 0 <= step <= num_steps:
         raise MicrogptError("checkpoint step, num_steps and seed must be whole numbers, "

@@ -8,6 +8,7 @@ Output follows microgpt.py's own format, one line per step and per sample.
 import argparse
 import random
 import sys
+from pathlib import Path
 
 from . import checkpoint
 from .dataset import load_docs
@@ -42,7 +43,8 @@ def train(args):
         trainer = Trainer(docs, config, args.steps, args.seed, args.engine)
     print(f"num docs: {len(docs)}")
     print(f"vocab size: {trainer.model.tokenizer.vocab_size}")
-    print(f"num params: {num_params(trainer.model.weights)}")
+    model = trainer.model
+    print(f"num params: {num_params(model.config, model.tokenizer.vocab_size)}")
     while not trainer.done:
         result = trainer.step()
         print(f"step {result.step:4d} / {result.num_steps:4d} | loss {result.loss:.4f}", flush=True)
@@ -67,6 +69,9 @@ def print_samples(model, engine, args, rng):
 
 def check_settings(args):
     check_temperature(args.temperature)
+    out = getattr(args, "out", None)
+    if out and not Path(out).resolve().parent.is_dir():
+        raise MicrogptError(f"cannot write checkpoint {out}: its folder does not exist")
     if args.samples < 0:
         raise MicrogptError(f"samples must be 0 or more, got {args.samples}")
 

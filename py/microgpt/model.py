@@ -56,8 +56,8 @@ def zeros_like(weights):
     return {name: [[0.0] * len(row) for row in rows] for name, rows in weights.items()}
 
 
-def num_params(weights):
-    return sum(len(row) for rows in weights.values() for row in rows)
+def num_params(config, vocab_size):
+    return sum(rows * cols for rows, cols in param_shapes(config, vocab_size).values())
 
 
 def check_weights(weights, config, vocab_size, what="weights"):

@@ -10,7 +10,7 @@ import time
 from . import checkpoint
 from .dataset import Tokenizer, parse_docs
 from .errors import MicrogptError
-from .model import GPTConfig, num_params, param_shapes
+from .model import GPTConfig, num_params
 from .sampler import check_temperature, sample
 from .trainer import Trainer
 
@@ -27,16 +27,15 @@ class Session:
     def describe(self, n_embd=16, n_head=4, n_layer=1, block_size=8):
         """The dataset, and the size of the model these settings would make."""
         config = GPTConfig(n_embd, n_head, n_layer, block_size)
-        shapes = param_shapes(config, self.tokenizer.vocab_size).values()
         return {"docs": len(self.docs), "vocab_size": self.tokenizer.vocab_size,
                 "chars": "".join(self.tokenizer.chars),
-                "num_params": sum(rows * cols for rows, cols in shapes)}
+                "num_params": num_params(config, self.tokenizer.vocab_size)}
 
     def start_training(self, steps, seed, n_embd, n_head, n_layer, block_size, engine):
         config = GPTConfig(n_embd, n_head, n_layer, block_size)
         self.trainer = Trainer(self.docs, config, steps, _whole(seed, "seed"), engine)
         self.sampling_state = self.trainer.rng.getstate()
-        return {"num_steps": steps, "num_params": num_params(self.trainer.model.weights)}
+        return {"num_steps": steps, "num_params": num_params(config, self.tokenizer.vocab_size)}
 
     def save(self):
         """The run as checkpoint JSON, so the page can keep it and hand it to a new worker."""

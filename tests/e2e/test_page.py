@@ -227,3 +227,18 @@ def test_a_trained_model_survives_a_crash_and_restart(page, site_url, problems):
     assert "20 steps" in page.inner_text(STATUS)
     assert generate(page, samples=5) == names  # the same model, the same names
     problems[:] = [p for p in problems if "simulated crash" not in p]
+
+
+def test_stop_also_stops_the_typing(page, site_url):
+    open_page(page, site_url, SMALL)
+    train(page)
+    page.get_by_test_id("sample-count").fill("20")
+    page.get_by_test_id("pace").fill("300")  # slow: sampling is done long before the typing
+    page.get_by_test_id("generate").click()
+    page.wait_for_function("document.querySelectorAll('[data-testid=sample]').length >= 1")
+    page.get_by_test_id("stop").click()
+    page.wait_for_function(f"document.querySelector('{STATUS}').textContent.startsWith('Ready')")
+    shown = generated_names(page)
+    page.wait_for_timeout(1000)
+    assert generated_names(page) == shown and len(shown) < 20  # nothing more is typed
+    assert page.get_by_test_id("generate").is_enabled() and page.get_by_test_id("stop").is_disabled()

@@ -134,6 +134,7 @@ def tampered(data, change):
     (lambda d: d["config"].update(n_head=3), "divisible"),
     (lambda d: d["train"]["adam"]["v"]["wte"][0].pop(), "adam.v"),
     (lambda d: d.pop("train"), "missing"),
+    (lambda d: d["train"]["adam"]["v"]["wte"][0].__setitem__(0, -1.0), "negative"),
 ])
 def test_bad_checkpoint_gets_a_one_line_error(capsys, tmp_path, saved_model, change, fragment):
     path = bad_file(tmp_path, "bad.json", tampered(saved_model, change))
@@ -158,3 +159,10 @@ def test_unparseable_checkpoint_is_refused(capsys, tmp_path, content, fragment):
 def test_missing_checkpoint_is_refused(capsys, tmp_path):
     code, out, err = run_cli(capsys, ["sample", "--model", str(tmp_path / "nope.json")])
     assert_one_line_error(code, out, err, "cannot read checkpoint")
+
+
+def test_an_unwritable_out_path_is_refused_before_training(capsys, tmp_path):
+    code, out, err = run_cli(capsys, ["train", "--data", str(DATA / "elements.txt"),
+                                      "--out", str(tmp_path / "no" / "such" / "model.json")])
+    assert_one_line_error(code, out, err, "folder does not exist")
+    assert "step" not in out
