@@ -15,7 +15,7 @@ from .dataset import load_docs
 from .engines import DEFAULT_ENGINE, ENGINES
 from .errors import MicrogptError
 from .model import GPTConfig, num_params
-from .sampler import check_temperature, sample_name
+from .sampler import check_samples, check_temperature, sample_name
 from .trainer import Trainer
 
 DEFAULT_DATA = "data/names.txt"
@@ -72,8 +72,7 @@ def check_settings(args):
     out = getattr(args, "out", None)
     if out and not Path(out).resolve().parent.is_dir():
         raise MicrogptError(f"cannot write checkpoint {out}: its folder does not exist")
-    if args.samples < 0:
-        raise MicrogptError(f"samples must be 0 or more, got {args.samples}")
+    check_samples(args.samples)
 
 
 def parser():

@@ -31,6 +31,11 @@ def check_temperature(temperature):
         raise MicrogptError(f"temperature must be a number above 0, got {temperature!r}")
 
 
+def check_samples(samples):
+    if type(samples) is not int or samples < 0:
+        raise MicrogptError(f"samples must be 0 or more, got {samples!r}")
+
+
 def sample(model, engine, temperature, rng):
     """Yield the characters of one new name as they are drawn; stop at BOS or block_size."""
     check_temperature(temperature)

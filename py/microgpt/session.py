@@ -11,7 +11,7 @@ from . import checkpoint
 from .dataset import Tokenizer, parse_docs
 from .errors import MicrogptError
 from .model import GPTConfig, num_params
-from .sampler import check_temperature, sample
+from .sampler import check_samples, check_temperature, sample
 from .trainer import Trainer
 
 
@@ -70,8 +70,7 @@ class Session:
         if self.trainer is None:
             raise MicrogptError("train the model before generating")
         check_temperature(temperature)
-        if type(samples) is not int or samples < 0:
-            raise MicrogptError(f"samples must be 0 or more, got {samples!r}")
+        check_samples(samples)
         seed = _whole(seed, "seed")
         rng = random.Random(seed)
         if seed == self.trainer.seed:

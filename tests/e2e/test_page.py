@@ -1,14 +1,13 @@
 """The page as a person uses it: load, train, stop, generate, share settings by URL."""
 import json
 import re
-import sys
 from pathlib import Path
 
 import pytest
 
+from microgpt.session import Session  # tests/conftest.py puts py/ on the path
+
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "py"))
-from microgpt.session import Session  # noqa: E402
 
 STATUS = "[data-testid=status]"
 SMALL = "steps=20&n_embd=8&n_head=2&block_size=6&engine=reference"
