@@ -27,6 +27,8 @@ from functools import cache
 from math import exp, log
 from operator import itemgetter
 
+from .optimizer import FusedAdam as Optimizer  # the same Adam, in fewer float operations
+
 # --- Kernels: dot products written out in full -------------------------------------------
 #
 # Spelled out term by term (r0 * x0 + r1 * x1 + ...), a dot product runs about twice as
@@ -52,9 +54,10 @@ def _sum_lines(terms, indent):
 
 
 def _compile(lines, name):
-    namespace = {}
+    """The function called name (or the functions, for a tuple of names) in lines."""
+    namespace = {"exp": exp}
     exec("\n".join(lines), namespace)
-    return namespace[name]
+    return tuple(namespace[n] for n in name) if isinstance(name, tuple) else namespace[name]
 
 
 def _names(prefix, n):
@@ -150,19 +153,46 @@ def _causal_softmax_kernels(n_rows, n):
     return namespace["causal_softmax"], namespace["causal_softmax_backward"]
 
 
+@cache
+def add_outer_kernel(n):
+    """add_outer(rows, indices, coefs, x): rows[i] = rows[i] + c * x for each i and c, in
+    place, for x of length n: a sparse rank-one update of a list of rows."""
+    r, x = _names("r", n), _names("x", n)
+    return _compile(["def add_outer(rows, indices, coefs, x):",
+                     f"    {x} = x",
+                     "    for i, c in zip(indices, coefs):",
+                     f"        {r} = rows[i]",
+                     f"        rows[i] = ({', '.join(f'r{j} + c * x{j}' for j in range(n))},)",
+                     ], "add_outer")
+
+
+@cache
+def zeros(n):
+    return (0.0,) * n
+
+
 def transpose(M):
     return list(zip(*M))  # rows of tuples: the kernels read any sequence
 
 
+@cache
+def _add_kernel(n):
+    a, b = _names("a", n), _names("b", n)
+    return _compile(["def add(A, B):",
+                     f"    return [({', '.join(f'a{i} + b{i}' for i in range(n))},)"
+                     f" for ({a}), ({b}) in zip(A, B)]"], "add")
+
+
 def add(A, B):
-    return [[a + b for a, b in zip(ra, rb)] for ra, rb in zip(A, B)]
+    """The rows of A plus the rows of B."""
+    return _add_kernel(len(A[0]))(A, B)
 
 
 # --- Layers, each forward beside its backward ----------------------------------------------
 
 def embed(wte, wpe, tokens):
     """Token embedding plus position embedding, for tokens at positions 0, 1, ..."""
-    return [[t + p for t, p in zip(wte[token], wpe[pos])] for pos, token in enumerate(tokens)]
+    return add([wte[token] for token in tokens], wpe)
 
 
 def embed_backward(dX, tokens, wte, wpe):
@@ -174,23 +204,38 @@ def embed_backward(dX, tokens, wte, wpe):
     return dwte, dwpe
 
 
+@cache
+def _rmsnorm_kernels(n):
+    """rmsnorm and its backward for rows of n, written out."""
+    x, y, dy, r = (_names(p, n) for p in ("x", "y", "g", "r"))
+    return _compile([
+        "def rmsnorm(X):",
+        "    Y, scales = [], []",
+        f"    for {x} in X:",
+        *_sum_lines([f"x{i} * x{i}" for i in range(n)], "        "),
+        f"        s = (s * {n ** -1!r} + 1e-5) ** -0.5",  # as Value: sum(...) / n is sum(...) * n**-1
+        f"        Y.append(({', '.join(f'x{i} * s' for i in range(n))},))",
+        "        scales.append(s)",
+        "    return Y, scales",
+        "",
+        "def rmsnorm_backward(dY, Y, scales, R):",
+        "    dX = []",
+        f"    for ({dy}), ({y}), k, ({r}) in zip(dY, Y, scales, R):",
+        *_sum_lines([f"g{i} * y{i}" for i in range(n)], "        "),
+        f"        c = s * {1 / n!r}",
+        f"        dX.append(({', '.join(f'r{i} + k * (g{i} - c * y{i})' for i in range(n))},))",
+        "    return dX"], ("rmsnorm", "rmsnorm_backward"))
+
+
 def rmsnorm(X):
     """Each row divided by its root mean square; also the scales, for the backward pass."""
-    dot = dot_kernel(len(X[0]))
-    inv_n = len(X[0]) ** -1  # as Value: sum(...) / n is sum(...) * n**-1
-    scales = [(dot(x, x) * inv_n + 1e-5) ** -0.5 for x in X]
-    return [[xi * s for xi in x] for x, s in zip(X, scales)], scales
+    return _rmsnorm_kernels(len(X[0]))[0](X)
 
 
-def rmsnorm_backward(dY, Y, scales):
-    # y = x * s with s = (mean(x*x) + eps)**-0.5, so dx = s * (dy - y * (dy . y) / n).
-    dot = dot_kernel(len(Y[0]))
-    inv_n = 1 / len(Y[0])
-    dX = []
-    for dy, y, s in zip(dY, Y, scales):
-        c = dot(dy, y) * inv_n
-        dX.append([s * (g - c * yi) for g, yi in zip(dy, y)])
-    return dX
+def rmsnorm_backward(dY, Y, scales, R):
+    """R plus the gradient through rmsnorm: y = x * s with s = (mean(x*x) + eps)**-0.5, so
+    dx = s * (dy - y * (dy . y) / n). (R is the residual stream's own gradient.)"""
+    return _rmsnorm_kernels(len(Y[0]))[1](dY, Y, scales, R)
 
 
 def linear(X, W):
@@ -236,26 +281,26 @@ def mlp(X, W1, W2):
 
 
 def mlp_backward(dY, X, W1, W2, H, active):
-    """Returns dX, dW1, dW2."""
-    dW2 = dot_table(transpose(dY), transpose(relu(H)))  # dW2[o][i] = sum_t dy[t][o] r[t][i]
+    """Returns dX, dW1, dW2. A hidden unit the ReLU stopped at position t passes no gradient
+    back from t: not to x[t], and not to its rows of W1 and columns of W2."""
     W1T, W2T = transpose(W1), transpose(W2)
     dot_rows_out = dot_rows_kernel(len(W2))
-    dX, dH = [], []
-    for dy, act in zip(dY, active):
-        # d(loss)/d(hidden unit i) is W2[:, i] . dy where the ReLU let i through, else 0;
-        # and dx = sum over those i of dh[i] * W1[i].
-        dh = [0.0] * len(W1)
-        if act:
-            pick = picker(act)
-            dh_act = dot_rows_out(pick(W2T), dy)
-            dX.append(dot_rows_kernel(len(act))(map(pick, W1T), dh_act))
-            for i, g in zip(act, dh_act):
-                dh[i] = g
-        else:
-            dX.append([0.0] * len(W1[0]))
-        dH.append(dh)
-    dW1 = dot_table(transpose(dH), transpose(X))  # dW1[o][i] = sum_t dh[t][o] x[t][i]
-    return dX, dW1, dW2
+    add_outer_in, add_outer_out = add_outer_kernel(len(X[0])), add_outer_kernel(len(W2))
+    dW1 = [zeros(len(X[0]))] * len(W1)
+    dW2T = [zeros(len(W2))] * len(W1)  # dW2 column by column
+    dX = []
+    for x, dy, h, act in zip(X, dY, H, active):
+        if not act:
+            dX.append([0.0] * len(x))
+            continue
+        pick = picker(act)
+        # d(loss)/d(hidden unit i) is W2[:, i] . dy for the units i the ReLU let through;
+        dh = dot_rows_out(pick(W2T), dy)
+        # dx = sum over those i of dh[i] * W1[i]
+        dX.append(dot_rows_kernel(len(act))(map(pick, W1T), dh))
+        add_outer_in(dW1, act, dh, x)  # dW1[i] += dh[i] * x
+        add_outer_out(dW2T, act, pick(h), dy)  # dW2[:, i] += relu(h)[i] * dy
+    return dX, dW1, transpose(dW2T)
 
 
 def softmax(logits):
@@ -409,15 +454,15 @@ def loss_and_grads(config, weights, tokens):
         # x_out = x_mid + fc2(relu(fc1(rmsnorm(x_mid))))
         dxn2, grads[p + "mlp_fc1"], grads[p + "mlp_fc2"] = mlp_backward(
             dx, xn2, weights[p + "mlp_fc1"], weights[p + "mlp_fc2"], h, active)
-        dx_mid = add(dx, rmsnorm_backward(dxn2, xn2, scales2))
+        dx_mid = rmsnorm_backward(dxn2, xn2, scales2, dx)
         # x_mid = x + wo(attention(qkv(rmsnorm(x))))
         datt, grads[p + "attn_wo"] = linear_backward(dx_mid, att, weights[p + "attn_wo"])
         dqkv = attention_backward(datt, Q, K, V, att_weights, n_head)
         dxn1, dw_qkv = linear_backward(dqkv, xn1, w_qkv)
         grads[p + "attn_wq"], grads[p + "attn_wk"], grads[p + "attn_wv"] = (
             dw_qkv[:d], dw_qkv[d:2 * d], dw_qkv[2 * d:])
-        dx = add(dx_mid, rmsnorm_backward(dxn1, xn1, scales1))
-    dx_embed = rmsnorm_backward(dx, x_first, scales0)
+        dx = rmsnorm_backward(dxn1, xn1, scales1, dx_mid)
+    dx_embed = rmsnorm_backward(dx, x_first, scales0, [zeros(d)] * n)
     grads["wte"], grads["wpe"] = embed_backward(dx_embed, inputs, weights["wte"], weights["wpe"])
     return loss, {name: grads[name] for name in weights}
 

@@ -5,6 +5,7 @@ and backward() walks that graph to find each weight's gradient. It is slow, and 
 the definition of what the fast engine (fast.py) must compute.
 """
 from .autograd import Value
+from .optimizer import Adam as Optimizer  # microgpt.py's, float operation for float operation
 
 
 def linear(x, w):

@@ -7,7 +7,6 @@ from .dataset import Tokenizer
 from .engines import DEFAULT_ENGINE, get_engine
 from .errors import MicrogptError
 from .model import GPTConfig, Model, init_weights
-from .optimizer import Adam
 
 
 @dataclass(frozen=True)
@@ -39,7 +38,7 @@ class Trainer:
         tokenizer = Tokenizer.from_docs(self.docs)
         weights = init_weights(config, tokenizer.vocab_size, self.rng)
         self.model = Model(config, tokenizer, weights)
-        self.optimizer = Adam(weights)
+        self.optimizer = self.engine.Optimizer(weights)
         self.steps_done = 0
 
     @property
@@ -68,7 +67,7 @@ class Trainer:
         if trainer.model.tokenizer != ckpt.model.tokenizer:
             raise MicrogptError("the dataset's characters differ from the checkpoint's vocabulary")
         trainer.model = ckpt.model
-        trainer.optimizer = Adam(ckpt.model.weights, m=ckpt.adam_m, v=ckpt.adam_v)
+        trainer.optimizer = trainer.engine.Optimizer(ckpt.model.weights, m=ckpt.adam_m, v=ckpt.adam_v)
         trainer.steps_done = ckpt.step
         trainer.rng.setstate(ckpt.rng_state)
         return trainer
