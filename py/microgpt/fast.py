@@ -269,12 +269,15 @@ def mlp(X, W1, W2):
     sum the same nonzero terms in the same order, to the same floats.
     """
     H = linear(X, W1)
-    active = [[i for i, h in enumerate(row) if h > 0.0] for row in H]
+    units = range(len(W1))
+    active = [[i for i in units if h[i] > 0.0] for h in H]
+    W2T = transpose(W2)
     Y = []
     for h, act in zip(H, active):
         if act:
             pick = picker(act)
-            Y.append(dot_rows_kernel(len(act))(map(pick, W2), pick(h)))
+            # zip(*pick(W2T)) is W2 with only the active columns
+            Y.append(dot_rows_kernel(len(act))(zip(*pick(W2T)), pick(h)))
         else:
             Y.append([0.0] * len(W2))  # as Value: a sum of zeros, starting from 0, is 0.0
     return Y, H, active
@@ -283,7 +286,7 @@ def mlp(X, W1, W2):
 def mlp_backward(dY, X, W1, W2, H, active):
     """Returns dX, dW1, dW2. A hidden unit the ReLU stopped at position t passes no gradient
     back from t: not to x[t], and not to its rows of W1 and columns of W2."""
-    W1T, W2T = transpose(W1), transpose(W2)
+    W2T = transpose(W2)
     dot_rows_out = dot_rows_kernel(len(W2))
     add_outer_in, add_outer_out = add_outer_kernel(len(X[0])), add_outer_kernel(len(W2))
     dW1 = [zeros(len(X[0]))] * len(W1)
@@ -297,18 +300,27 @@ def mlp_backward(dY, X, W1, W2, H, active):
         # d(loss)/d(hidden unit i) is W2[:, i] . dy for the units i the ReLU let through;
         dh = dot_rows_out(pick(W2T), dy)
         # dx = sum over those i of dh[i] * W1[i]
-        dX.append(dot_rows_kernel(len(act))(map(pick, W1T), dh))
+        dX.append(dot_rows_kernel(len(act))(zip(*pick(W1)), dh))
         add_outer_in(dW1, act, dh, x)  # dW1[i] += dh[i] * x
         add_outer_out(dW2T, act, pick(h), dy)  # dW2[:, i] += relu(h)[i] * dy
     return dX, dW1, transpose(dW2T)
 
 
+@cache
+def _softmax_kernel(n):
+    e = _names("e", n)
+    return _compile(["def softmax(logits):",
+                     f"    {_names('l', n)} = logits",
+                     "    top = max(logits)",  # subtracted for numerical safety only
+                     f"    {e} = {', '.join(f'exp(l{i} - top)' for i in range(n))},",
+                     *_sum_lines([f"e{i}" for i in range(n)], "    "),
+                     "    inv_total = s ** -1",
+                     f"    return [{', '.join(f'e{i} * inv_total' for i in range(n))}]"], "softmax")
+
+
 def softmax(logits):
     """As reference.softmax on Values: exp(l - max), times total**-1 (a Value division)."""
-    top = max(logits)  # subtracted for numerical safety only
-    exps = [exp(l - top) for l in logits]
-    inv_total = total_kernel(len(exps))(exps) ** -1
-    return [e * inv_total for e in exps]
+    return _softmax_kernel(len(logits))(logits)
 
 
 def causal_softmax(logits, scale):
