@@ -4,7 +4,7 @@
 
 const CHUNK_SECONDS = 0.05; // compute between two looks at the inbox: Stop lands within ~this
 
-let pyodide, session;
+let pyodide, session, take;
 let stopRequested = false;
 const inbox = [];
 let working = false;
@@ -53,20 +53,16 @@ const handlers = {
     const events = session.generate.callKwargs(settings);
     let computing = 0;
     try {
-      let chunkStart = performance.now();
-      for (;;) {
-        const next = events.next();
-        if (next.done || stopRequested) break;
-        const [sample, char, prob] = next.value.toJs();
-        next.value.destroy();
-        post(char === undefined ? { type: "nameEnd", sample } : { type: "char", sample, char, prob });
-        if (performance.now() - chunkStart > CHUNK_SECONDS * 1000) {
-          computing += performance.now() - chunkStart;
-          await nextTask();
-          chunkStart = performance.now();
+      while (!stopRequested) {
+        const start = performance.now();
+        const batch = call(take, { events, seconds: CHUNK_SECONDS });
+        computing += performance.now() - start;
+        if (!batch.length) break;
+        for (const [sample, char, prob] of batch) {
+          post(char === undefined ? { type: "nameEnd", sample } : { type: "char", sample, char, prob });
         }
+        await nextTask();
       }
-      computing += performance.now() - chunkStart;
     } finally {
       events.destroy();
     }
@@ -140,8 +136,9 @@ async function load() {
   post({ type: "status", text: "Loading the names dataset…" });
   const response = await fetch(new URL(manifest.data, base));
   if (!response.ok) throw new Error(`could not fetch ${manifest.data} (${response.status})`);
-  const { Session } = pyodide.pyimport("microgpt.session");
-  session = Session(await response.text());
+  const sessionModule = pyodide.pyimport("microgpt.session");
+  take = sessionModule.take;
+  session = sessionModule.Session(await response.text());
   post({ type: "ready", dataset: call(session.describe, {}) });
 }
 

@@ -85,3 +85,16 @@ def _whole(value, name):
     if type(value) is not int:
         raise MicrogptError(f"{name} must be a whole number, got {value!r}")
     return value
+
+
+def take(events, seconds):
+    """The next events of a generator, as many as come within about `seconds` (at least one,
+    unless it is exhausted): the worker crosses from JavaScript into Python once per batch,
+    not once per character."""
+    deadline = time.perf_counter() + seconds
+    batch = []
+    for event in events:
+        batch.append(event)
+        if time.perf_counter() >= deadline:
+            break
+    return batch

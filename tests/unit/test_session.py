@@ -2,7 +2,7 @@
 import pytest
 
 from microgpt import MicrogptError
-from microgpt.session import Session
+from microgpt.session import Session, take
 
 from helpers import DATA, REFERENCE_RUNS
 
@@ -99,3 +99,12 @@ def test_a_saved_run_restored_in_a_new_session_generates_the_same_names(session)
 def test_save_before_training_is_refused(session):
     with pytest.raises(MicrogptError, match="no model"):
         session.save()
+
+
+def test_take_batches_events_without_losing_any():
+    events = iter(range(10))
+    assert take(events, seconds=60) == list(range(10))  # all of them within the time
+    assert take(events, seconds=60) == []  # then nothing: the generator is done
+    events = iter(range(10))
+    assert take(events, seconds=0) == [0]  # out of time: still at least one
+    assert take(events, seconds=60) == list(range(1, 10))
