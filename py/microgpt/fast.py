@@ -212,10 +212,10 @@ def _rmsnorm_kernels(n):
         "",
         "def rmsnorm_backward(dY, Y, scales, R):",
         "    dX = []",
-        f"    for ({dy}), ({y}), k, ({r}) in zip(dY, Y, scales, R):",
+        f"    for ({dy}), ({y}), scale, ({r}) in zip(dY, Y, scales, R):",
         *_sum_lines([f"g{i} * y{i}" for i in range(n)], "        "),
         f"        c = s * {1 / n!r}",
-        f"        dX.append(({', '.join(f'r{i} + k * (g{i} - c * y{i})' for i in range(n))},))",
+        f"        dX.append(({', '.join(f'r{i} + scale * (g{i} - c * y{i})' for i in range(n))},))",
         "    return dX"], ("rmsnorm", "rmsnorm_backward"))
 
 
