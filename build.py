@@ -6,8 +6,8 @@
     python3 build.py bench            build, then time both engines in CPython and in the page
 
 dist/ holds everything the page needs, so it works from any sub-path of any static host and
-fetches nothing from a CDN: web/, data/names.txt, our wheel built from py/, the micropip wheel
-and Pyodide's runtime files. Downloads are pinned by hash and cached in .cache/, so a second
+fetches nothing from a CDN: web/, the settings table of py/microgpt/settings.py as a module,
+data/names.txt, our wheel built from py/, the micropip wheel and Pyodide's runtime files. Downloads are pinned by hash and cached in .cache/, so a second
 build needs no network. Standard library only.
 """
 
@@ -155,11 +155,23 @@ def versioned(path):
     return f"{path.relative_to(DIST).as_posix()}?v={file_digest(path, 'sha256').hexdigest()[:16]}"
 
 
+def settings_table():
+    """settings-table.js: py/microgpt/settings.py's table of settings, for the page."""
+    sys.path.insert(0, str(ROOT / "py"))
+    from microgpt.settings import SETTINGS
+
+    table = {name: {"kind": s.kind.__name__, "default": s.default, "label": s.label, "min": s.minimum,
+                    "max": s.maximum, "choices": list(s.choices)} for name, s in SETTINGS.items()}
+    return ("// Made by build.py from py/microgpt/settings.py, the one place to change a setting.\n"
+            f"export const SETTINGS = {json.dumps(table, indent=2)};\n")
+
+
 def build():
     """Wipe dist/ and build it again; return its path."""
     if DIST.exists():
         shutil.rmtree(DIST)
     shutil.copytree(ROOT / "web", DIST)
+    (DIST / "settings-table.js").write_text(settings_table())
     (DIST / "data").mkdir()
     names = Path(shutil.copy2(ROOT / "data" / "names.txt", DIST / "data" / "names.txt"))
     copy_pyodide(DIST / PYODIDE_DIR)

@@ -1,23 +1,29 @@
-// The settings: their defaults, their limits, and the URL query that shares them.
+// The settings and the URL that shares them, in one table (as tensorflow/playground keeps its
+// URL state). Their defaults and limits come from Python: build.py writes settings-table.js
+// from py/microgpt/settings.py, so the page and the package cannot disagree.
 // A link like ?steps=300&seed=7 reproduces a run; a bad value is reported and replaced.
+import { SETTINGS } from "./settings-table.js";
 
-export const SETTINGS = {
-  steps: { kind: "int", default: 500, min: 1, max: 20000, label: "training steps" },
-  seed: { kind: "int", default: 42, min: 0, max: 2 ** 31 - 1, label: "seed" },
-  temperature: { kind: "float", default: 0.5, min: 0.01, max: 5, label: "temperature" },
-  samples: { kind: "int", default: 20, min: 1, max: 200, label: "number of names" },
-  block_size: { kind: "int", default: 8, min: 1, max: 32, label: "block size" },
-  n_embd: { kind: "int", default: 16, min: 1, max: 64, label: "embedding width" },
-  n_head: { kind: "int", default: 4, min: 1, max: 16, label: "heads" },
-  n_layer: { kind: "int", default: 1, min: 1, max: 4, label: "layers" },
-  engine: { kind: "choice", default: "fast", choices: ["fast", "reference"], label: "engine" },
+export { SETTINGS };
+
+// Each setting's form control, by data-testid (which is also its id).
+export const FIELDS = {
+  steps: "steps", seed: "seed", engine: "engine",
+  n_embd: "n-embd", n_head: "n-head", n_layer: "n-layer", block_size: "block-size",
+  temperature: "temperature", samples: "sample-count", sample_seed: "sample-seed",
 };
 
-// Parse one raw value; return [value, null] or [null, why it is not valid].
+export const TRAIN_SETTINGS = ["steps", "seed", "engine", "n_embd", "n_head", "n_layer", "block_size"];
+export const MODEL_SHAPE = ["n_embd", "n_head", "n_layer", "block_size"];
+export const GENERATE_SETTINGS = ["samples", "temperature", "sample_seed"];
+
+// Parse one raw value; return [value, null] or [null, why it is not valid]. An empty
+// optional setting (one without a default) is null.
 export function parseSetting(name, raw) {
   const spec = SETTINGS[name];
   const text = String(raw).trim();
-  if (spec.kind === "choice") {
+  if (spec.default === null && text === "") return [null, null];
+  if (spec.choices.length) {
     return spec.choices.includes(text) ? [text, null] : [null, `must be one of ${spec.choices.join(", ")}`];
   }
   const pattern = spec.kind === "int" ? /^[+-]?\d+$/ : /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
@@ -33,7 +39,7 @@ export function parseSetting(name, raw) {
 // Checks that need two settings at once.
 export function crossCheck(values) {
   if (values.n_embd % values.n_head !== 0) {
-    return [`embedding width (${values.n_embd}) must be divisible by heads (${values.n_head})`];
+    return [`Embedding width (${values.n_embd}) must be divisible by heads (${values.n_head}).`];
   }
   return [];
 }
@@ -48,11 +54,11 @@ export function settingsFromQuery(search) {
     values[name] = spec.default;
     if (!params.has(name)) continue;
     const [value, why] = parseSetting(name, params.get(name));
-    if (why) problems.push(`${name}=${params.get(name)} ${why}; using ${spec.default}.`);
+    if (why) problems.push(`${name}=${params.get(name)} ${why}; using ${spec.default ?? "none"}.`);
     else values[name] = value;
   }
   for (const why of crossCheck(values)) {
-    problems.push(`${why}; using the default model shape.`);
+    problems.push(`${why} Using the default model shape.`);
     for (const name of ["n_embd", "n_head"]) values[name] = SETTINGS[name].default;
   }
   return { values, problems };
@@ -62,8 +68,26 @@ export function settingsFromQuery(search) {
 export function queryFromSettings(values) {
   const params = new URLSearchParams();
   for (const [name, spec] of Object.entries(SETTINGS)) {
-    if (values[name] !== spec.default) params.set(name, values[name]);
+    if (name in values && values[name] !== spec.default) params.set(name, values[name]);
   }
   const query = params.toString();
   return query ? `?${query}` : "";
 }
+
+// The form's raw text for each named setting, read and checked: {values, problems}.
+export function readSettings(raw, names) {
+  const values = {}, problems = [], invalid = [];
+  for (const name of names) {
+    const [value, why] = parseSetting(name, raw[name]);
+    if (why) {
+      problems.push(`${capitalize(SETTINGS[name].label)} ${why}.`);
+      invalid.push(name);
+    } else {
+      values[name] = value;
+    }
+  }
+  if (!problems.length && names.includes("n_embd")) problems.push(...crossCheck(values));
+  return { values, problems, invalid };
+}
+
+const capitalize = (text) => text[0].toUpperCase() + text.slice(1);

@@ -1,86 +1,86 @@
-// The Python worker: loads Pyodide, installs the microgpt wheel with micropip, and runs
-// training and sampling for the page. The messages it takes and sends are documented in
-// protocol.js. Settings reach Python only as call arguments, never as Python source.
+// The Python worker: loads Pyodide, installs the microgpt wheel with micropip, and runs a
+// microgpt Session for the page. Its requests and replies are documented in python.js.
+// Settings reach Python only as call arguments, never as Python source.
 
-const CHUNK_SECONDS = 0.05; // compute between two looks at the inbox: Stop lands within ~this
+const CHUNK_SECONDS = 0.05; // compute between two looks at the inbox: a stop lands within ~this
 
 let pyodide, session, take;
 let stopRequested = false;
 const inbox = [];
 let working = false;
 
-self.onmessage = (event) => {
-  if (event.data.type === "stop") stopRequested = true;
-  else inbox.push(event.data);
+self.onmessage = ({ data: request }) => {
+  if (request.method === "stop") {
+    stopRequested = true;
+    return reply(request.id, { result: null });
+  }
+  inbox.push(request);
   if (!working) drain();
 };
 
-const post = (message) => self.postMessage(message);
+const reply = (id, message) => self.postMessage({ id, ...message });
 
 async function drain() {
   working = true;
-  while (session && inbox.length) {
-    const message = inbox.shift();
+  while (inbox.length && (session || inbox[0].method === "load")) {
+    const { id, method, args } = inbox.shift();
     try {
-      await handlers[message.type](message);
+      reply(id, { result: await methods[method](args, (event) => reply(id, { event })) });
     } catch (error) {
-      reportError(error, message.type);
+      reply(id, { error: describeError(error) });
     }
   }
   working = false;
 }
 
-const handlers = {
-  describe({ settings }) {
-    post({ type: "described", dataset: call(session.describe, modelSettings(settings)) });
-  },
+const methods = {
+  load: (_, emit) => load(emit),
 
-  async train({ settings }) {
+  describe: (settings) => call(session.describe, settings),
+
+  async train({ steps, seed, engine, n_embd, n_head, n_layer, block_size }, emit) {
     stopRequested = false;
-    const run = call(session.start_training, settings);
-    post({ type: "trainStart", ...run, engine: settings.engine });
+    const run = call(session.start_training, { steps, seed, engine, n_embd, n_head, n_layer, block_size });
+    emit({ type: "started", ...run });
     let progress = { step: 0, num_steps: run.num_steps };
     while (progress.step < progress.num_steps && !stopRequested) {
       progress = call(session.train, { seconds: CHUNK_SECONDS });
-      post({ type: "progress", ...progress });
+      emit({ type: "progress", ...progress });
       await nextTask();
     }
-    post({ type: "trainEnd", step: progress.step, num_steps: progress.num_steps, stopped: stopRequested });
+    return { step: progress.step, num_steps: progress.num_steps, stopped: stopRequested };
   },
 
-  async generate({ settings }) {
+  async generate({ samples, temperature, seed }, emit) {
     stopRequested = false;
-    const events = session.generate.callKwargs(settings);
+    // No seed: Python's default (None), the run's own random stream.
+    const events = session.generate.callKwargs(seed === null ? { samples, temperature } : { samples, temperature, seed });
     let computing = 0;
     try {
       while (!stopRequested) {
         const start = performance.now();
-        const batch = call(take, { events, seconds: CHUNK_SECONDS });
+        const chars = call(take, { events, seconds: CHUNK_SECONDS });
         computing += performance.now() - start;
-        if (!batch.length) break;
-        for (const [sample, char, prob] of batch) {
-          post(char === undefined ? { type: "nameEnd", sample } : { type: "char", sample, char, prob });
-        }
+        if (!chars.length) break;
+        emit({ type: "chars", chars });
         await nextTask();
       }
     } finally {
       events.destroy();
     }
-    post({ type: "generateEnd", seconds: computing / 1000, stopped: stopRequested });
+    return { seconds: computing / 1000, stopped: stopRequested };
   },
 
-  save() {
-    post({ type: "saved", checkpoint: session.save() });
-  },
+  save: () => ({ checkpoint: session.save() }),
 
-  restore({ checkpoint, engine }) {
-    post({ type: "restored", ...call(session.restore, { text: checkpoint, engine }), engine });
-  },
+  open: ({ checkpoint, engine }) => call(session.open, { text: checkpoint, engine }),
 };
 
-// Call a Python method with keyword arguments and bring the answer back as plain JS.
+// Call a Python method with keyword arguments and bring the answer back as plain JS
+// (None becomes null, tuples and lists become arrays, dicts become objects).
 function call(method, kwargs) {
   const result = method.callKwargs(kwargs);
+  if (result?.toJs === undefined) return result ?? null;
   try {
     return result.toJs({ dict_converter: Object.fromEntries });
   } finally {
@@ -88,9 +88,7 @@ function call(method, kwargs) {
   }
 }
 
-const modelSettings = ({ n_embd, n_head, n_layer, block_size }) => ({ n_embd, n_head, n_layer, block_size });
-
-// A zero-delay break that lets queued messages (a Stop) in. setTimeout(0) would be clamped
+// A zero-delay break that lets queued messages (a stop) in. setTimeout(0) would be clamped
 // to 4 ms once nested; a MessageChannel round trip is not.
 function nextTask() {
   return new Promise((resolve) => {
@@ -101,45 +99,45 @@ function nextTask() {
 }
 
 // A MicrogptError is the user's bad input: say it and carry on. Anything else is a crash.
-function reportError(error, request) {
-  const pythonType = error?.type;
-  const fatal = pythonType !== "MicrogptError";
-  const message = pythonType === "MicrogptError" ? lastLine(error.message) : String(error?.message || error);
-  post({ type: "error", message, fatal, request });
+function describeError(error) {
+  if (error?.type === "MicrogptError") return { message: lastLine(error.message), fatal: false };
+  return { message: String(error?.message || error), fatal: true };
 }
 
 const lastLine = (text) => text.trim().split("\n").pop().replace(/^[\w.]*MicrogptError: /, "");
 
-async function load() {
-  const base = new URL("./", self.location.href);
-  // The one file whose name never changes with its content; all it points at is versioned.
-  const manifest = await (await fetch(new URL("manifest.json", base), { cache: "no-cache" })).json();
-  post({ type: "status", text: "Loading Python (Pyodide)…" });
-  const { loadPyodide } = await import(new URL(`${manifest.pyodide}pyodide.mjs`, base).href);
-  pyodide = await loadPyodide({ indexURL: new URL(manifest.pyodide, base).href });
+async function load(emit) {
+  try {
+    const base = new URL("./", self.location.href);
+    // The one file whose name never changes with its content; all it points at is versioned.
+    const manifest = await (await fetch(new URL("manifest.json", base), { cache: "no-cache" })).json();
+    emit({ type: "status", text: "Loading Python (Pyodide)…" });
+    const { loadPyodide } = await import(new URL(`${manifest.pyodide}pyodide.mjs`, base).href);
+    pyodide = await loadPyodide({ indexURL: new URL(manifest.pyodide, base).href });
 
-  post({ type: "status", text: "Installing microgpt…" });
-  // PyPI's micropip wheel is not the one pyodide-lock.json hashes (build.py checked its own
-  // pin), so it is loaded by URL. A failed loadPackage only logs, so collect its errors, and
-  // check by importing.
-  const errors = [];
-  await pyodide.loadPackage(new URL(manifest.micropip, base).href, {
-    messageCallback: () => {},
-    errorCallback: (message) => errors.push(message),
-  });
-  if (errors.length) throw new Error(`micropip did not load: ${errors.join("; ")}`);
-  const micropip = pyodide.pyimport("micropip");
-  // Keyword arguments need callKwargs: a positional object would be `keep_going`.
-  await micropip.install.callKwargs(new URL(manifest.wheel, base).href, { deps: false });
-  micropip.destroy();
+    emit({ type: "status", text: "Installing microgpt…" });
+    // PyPI's micropip wheel is not the one pyodide-lock.json hashes (build.py checked its own
+    // pin), so it is loaded by URL. A failed loadPackage only logs, so collect its errors, and
+    // check by importing.
+    const errors = [];
+    await pyodide.loadPackage(new URL(manifest.micropip, base).href, {
+      messageCallback: () => {},
+      errorCallback: (message) => errors.push(message),
+    });
+    if (errors.length) throw new Error(`micropip did not load: ${errors.join("; ")}`);
+    const micropip = pyodide.pyimport("micropip");
+    // Keyword arguments need callKwargs: a positional object would be `keep_going`.
+    await micropip.install.callKwargs(new URL(manifest.wheel, base).href, { deps: false });
+    micropip.destroy();
 
-  post({ type: "status", text: "Loading the names dataset…" });
-  const response = await fetch(new URL(manifest.data, base));
-  if (!response.ok) throw new Error(`could not fetch ${manifest.data} (${response.status})`);
-  const sessionModule = pyodide.pyimport("microgpt.session");
-  take = sessionModule.take;
-  session = sessionModule.Session(await response.text());
-  post({ type: "ready", dataset: call(session.describe, {}) });
+    emit({ type: "status", text: "Loading the names dataset…" });
+    const response = await fetch(new URL(manifest.data, base));
+    if (!response.ok) throw new Error(`could not fetch ${manifest.data} (${response.status})`);
+    const sessionModule = pyodide.pyimport("microgpt.session");
+    take = sessionModule.take;
+    session = sessionModule.Session.callKwargs({ text: await response.text() });
+    return { dataset: call(session.describe, {}) };
+  } catch (error) {
+    throw new Error(`Loading failed: ${error.message || error}`);
+  }
 }
-
-load().then(drain, (error) => post({ type: "error", message: `Loading failed: ${error.message || error}`, fatal: true }));

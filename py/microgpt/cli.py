@@ -12,10 +12,11 @@ from pathlib import Path
 
 from . import checkpoint
 from .dataset import load_docs
-from .engines import DEFAULT_ENGINE, ENGINES
+from .engines import get_engine
 from .errors import MicrogptError
 from .model import GPTConfig, num_params
-from .sampler import check_samples, check_temperature, sample_name
+from .sampler import sample_name
+from .settings import SETTINGS, check_all
 from .trainer import Trainer
 
 DEFAULT_DATA = "data/names.txt"
@@ -50,16 +51,20 @@ def train(args):
         print(f"step {result.step:4d} / {result.num_steps:4d} | loss {result.loss:.4f}", flush=True)
     if args.out:
         checkpoint.save(trainer.checkpoint(), args.out)
-    print_samples(trainer.model, trainer.engine, args, trainer.rng)
+    print_samples(trainer.model, trainer.engine, args, sampling_stream(trainer.rng, args.sample_seed))
 
 
 def sample(args):
     check_settings(args)
     ckpt = checkpoint.load(args.model)
-    rng = random.Random(args.seed) if args.seed is not None else random.Random()
-    if args.seed is None:
-        rng.setstate(ckpt.rng_state)  # carry on the run's own stream, as microgpt.py would
-    print_samples(ckpt.model, ENGINES[args.engine], args, rng)
+    run_stream = random.Random()
+    run_stream.setstate(ckpt.rng_state)
+    print_samples(ckpt.model, get_engine(args.engine), args, sampling_stream(run_stream, args.sample_seed))
+
+
+def sampling_stream(run_stream, seed):
+    """No seed: the run's own random stream goes on, as in microgpt.py. A seed: a fresh one."""
+    return run_stream if seed is None else random.Random(seed)
 
 
 def print_samples(model, engine, args, rng):
@@ -68,11 +73,13 @@ def print_samples(model, engine, args, rng):
 
 
 def check_settings(args):
-    check_temperature(args.temperature)
+    """Refuse a bad setting before anything is read or trained."""
+    check_all(**{name: value for name, value in vars(args).items() if name in SETTINGS})
+    if getattr(args, "resume", None) is None and "n_embd" in vars(args):
+        GPTConfig(args.n_embd, args.n_head, args.n_layer, args.block_size)  # e.g. heads divide n_embd
     out = getattr(args, "out", None)
     if out and not Path(out).resolve().parent.is_dir():
         raise MicrogptError(f"cannot write checkpoint {out}: its folder does not exist")
-    check_samples(args.samples)
 
 
 def parser():
@@ -82,12 +89,14 @@ def parser():
     t = commands.add_parser("train", help="train a model, print losses, then sample names")
     t.set_defaults(command=train)
     t.add_argument("--data", default=DEFAULT_DATA, help=f"text file, one document per line (default {DEFAULT_DATA})")
-    t.add_argument("--steps", type=int, default=500, help="training steps, one document each (default 500)")
-    t.add_argument("--block-size", type=int, default=8, help="longest context, in characters (default 8)")
-    t.add_argument("--n-embd", type=int, default=16, help="embedding width (default 16)")
-    t.add_argument("--n-head", type=int, default=4, help="attention heads; must divide --n-embd (default 4)")
-    t.add_argument("--n-layer", type=int, default=1, help="transformer layers (default 1)")
-    t.add_argument("--seed", type=int, default=42, help="random seed for shuffling, init and sampling (default 42)")
+    add_setting(t, "steps", "training steps, one document each")
+    add_setting(t, "block_size", "longest context, in characters")
+    add_setting(t, "n_embd", "embedding width")
+    add_setting(t, "n_head", "attention heads; must divide --n-embd")
+    add_setting(t, "n_layer", "transformer layers")
+    add_setting(t, "seed", "random seed for shuffling, init and, unless --sample-seed, sampling")
+    add_setting(t, "sample_seed", "random seed for the samples after training "
+                "(default: continue the run's own random stream, as microgpt.py does)")
     t.add_argument("--out", help="save the trained model to this JSON checkpoint")
     t.add_argument("--resume", metavar="CHECKPOINT", help="continue the run saved in CHECKPOINT "
                    "(its settings replace the model flags and --steps/--seed)")
@@ -96,14 +105,24 @@ def parser():
     s = commands.add_parser("sample", help="sample names from a saved model")
     s.set_defaults(command=sample)
     s.add_argument("--model", required=True, help="JSON checkpoint written by train --out")
-    s.add_argument("--seed", type=int, help="random seed (default: continue the saved run's random stream)")
+    add_setting(s, "sample_seed", "random seed (default: continue the saved run's random stream)", flag="--seed")
     add_sampling_args(s)
     return p
 
 
 def add_sampling_args(p):
-    p.add_argument("--samples", type=int, default=20, help="names to sample (default 20)")
-    p.add_argument("--temperature", type=float, default=0.5,
-                   help="sampling temperature, above 0: lower is safer, higher is wilder (default 0.5)")
-    p.add_argument("--engine", choices=sorted(ENGINES), default=DEFAULT_ENGINE,
-                   help=f"how to compute the model (default {DEFAULT_ENGINE})")
+    add_setting(p, "samples", "names to sample")
+    add_setting(p, "temperature", "sampling temperature: lower is safer, higher is wilder")
+    add_setting(p, "engine", "how to compute the model")
+
+
+def add_setting(p, name, help, flag=None):
+    """A flag for a setting of settings.py, with its default and limits in the help."""
+    setting = SETTINGS[name]
+    if setting.choices:
+        limits = f"one of {', '.join(setting.choices)}"
+    else:
+        limits = f"{setting.minimum} to {setting.maximum}"
+    default = "" if setting.default is None else f", default {setting.default}"
+    p.add_argument(flag or f"--{name.replace('_', '-')}", dest=name, type=setting.kind, default=setting.default,
+                   help=f"{help} ({limits}{default})")

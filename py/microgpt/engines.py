@@ -7,14 +7,10 @@ trains them:
   Optimizer: optimizer.Adam or optimizer.FusedAdam
 """
 from . import fast, reference
-from .errors import MicrogptError
+from .settings import check
 
-ENGINES = {"reference": reference, "fast": fast}
-DEFAULT_ENGINE = "fast"
+ENGINES = {"reference": reference, "fast": fast}  # the default is in settings.py
 
 
 def get_engine(name):
-    try:
-        return ENGINES[name]
-    except KeyError:
-        raise MicrogptError(f"unknown engine {name!r}; choose one of: {', '.join(ENGINES)}") from None
+    return ENGINES[check("engine", name)]

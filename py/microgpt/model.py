@@ -8,16 +8,17 @@ import math
 from dataclasses import asdict, dataclass
 
 from .errors import MicrogptError
+from .settings import DEFAULTS
 
 INIT_STD = 0.08  # std of the Gaussian the weights start from
 
 
 @dataclass(frozen=True)
 class GPTConfig:
-    n_embd: int = 16  # width of the residual stream
-    n_head: int = 4  # attention heads; each sees n_embd // n_head dimensions
-    n_layer: int = 1  # transformer blocks
-    block_size: int = 8  # the longest context, and so the longest name
+    n_embd: int = DEFAULTS["n_embd"]  # width of the residual stream (16)
+    n_head: int = DEFAULTS["n_head"]  # attention heads (4); each sees n_embd // n_head dimensions
+    n_layer: int = DEFAULTS["n_layer"]  # transformer blocks (1)
+    block_size: int = DEFAULTS["block_size"]  # the longest context, and so the longest name (8)
 
     def __post_init__(self):
         for name, value in asdict(self).items():

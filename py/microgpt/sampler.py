@@ -2,7 +2,7 @@
 import math
 from dataclasses import dataclass
 
-from .errors import MicrogptError
+from .settings import check
 
 
 @dataclass(frozen=True)
@@ -26,19 +26,9 @@ def softmax(logits, temperature=1.0):
     return [e * inv_total for e in exps]
 
 
-def check_temperature(temperature):
-    if not (isinstance(temperature, (int, float)) and math.isfinite(temperature) and temperature > 0):
-        raise MicrogptError(f"temperature must be a number above 0, got {temperature!r}")
-
-
-def check_samples(samples):
-    if type(samples) is not int or samples < 0:
-        raise MicrogptError(f"samples must be 0 or more, got {samples!r}")
-
-
 def sample(model, engine, temperature, rng):
     """Yield the characters of one new name as they are drawn; stop at BOS or block_size."""
-    check_temperature(temperature)
+    check("temperature", temperature)
     next_logits = engine.decoder(model.config, model.weights)
     tokenizer = model.tokenizer
     vocab = range(tokenizer.vocab_size)

@@ -1,8 +1,11 @@
-"""What the page drives: one dataset, one training run, and sampling from it.
+"""What the page drives: an optional dataset, and a run that holds a model.
 
 The web worker holds one Session and calls it with plain values (numbers and strings,
 passed as arguments, never as Python source). It answers with plain dicts and lists, so
 every result crosses into JavaScript as ordinary objects.
+
+The run is a Trainer: a new one from start_training(), or one opened from checkpoint JSON.
+A model opened without its dataset can sample but not train.
 """
 import random
 import time
@@ -11,80 +14,85 @@ from . import checkpoint
 from .dataset import Tokenizer, parse_docs
 from .errors import MicrogptError
 from .model import GPTConfig, num_params
-from .sampler import check_samples, check_temperature, sample
+from .sampler import sample
+from .settings import DEFAULTS, check_all
 from .trainer import Trainer
 
 
 class Session:
-    def __init__(self, text):
-        self.docs = parse_docs(text)
-        if not self.docs:
+    def __init__(self, text=None):
+        self.docs = None if text is None else parse_docs(text)
+        if self.docs == []:
             raise MicrogptError("the dataset has no non-empty lines")
-        self.tokenizer = Tokenizer.from_docs(self.docs)
-        self.trainer = None
-        self.sampling_state = None  # the run's random stream just after its weights were drawn
+        self.run = None  # the Trainer: the model, Adam's state, the step and the random stream
 
-    def describe(self, n_embd=16, n_head=4, n_layer=1, block_size=8):
+    def describe(self, n_embd=DEFAULTS["n_embd"], n_head=DEFAULTS["n_head"], n_layer=DEFAULTS["n_layer"],
+                 block_size=DEFAULTS["block_size"]):
         """The dataset, and the size of the model these settings would make."""
-        config = GPTConfig(n_embd, n_head, n_layer, block_size)
-        return {"docs": len(self.docs), "vocab_size": self.tokenizer.vocab_size,
-                "chars": "".join(self.tokenizer.chars),
-                "num_params": num_params(config, self.tokenizer.vocab_size)}
+        if self.docs is None:
+            raise MicrogptError("there is no dataset")
+        config = _config(n_embd, n_head, n_layer, block_size)
+        tokenizer = Tokenizer.from_docs(self.docs)
+        return {"docs": len(self.docs), "vocab_size": tokenizer.vocab_size, "chars": "".join(tokenizer.chars),
+                "num_params": num_params(config, tokenizer.vocab_size)}
 
     def start_training(self, steps, seed, n_embd, n_head, n_layer, block_size, engine):
-        config = GPTConfig(n_embd, n_head, n_layer, block_size)
-        self.trainer = Trainer(self.docs, config, steps, _whole(seed, "seed"), engine)
-        self.sampling_state = self.trainer.rng.getstate()
-        return {"num_steps": steps, "num_params": num_params(config, self.tokenizer.vocab_size)}
-
-    def save(self):
-        """The run as checkpoint JSON, so the page can keep it and hand it to a new worker."""
-        if self.trainer is None:
-            raise MicrogptError("there is no model to save yet")
-        return checkpoint.to_json(self.trainer.checkpoint())
-
-    def restore(self, text, engine):
-        """Carry on from a saved run: generating gives the names it gave before."""
-        self.trainer = Trainer.resume(checkpoint.from_json(text), self.docs, engine)
-        self.sampling_state = self.trainer.rng.getstate()
-        return {"step": self.trainer.steps_done, "num_steps": self.trainer.num_steps}
+        if self.docs is None:
+            raise MicrogptError("training needs a dataset")
+        check_all(steps=steps, seed=seed)
+        config = _config(n_embd, n_head, n_layer, block_size)
+        self.run = Trainer(self.docs, config, steps, seed, engine)
+        return {"num_steps": steps, "num_params": num_params(config, self.run.model.tokenizer.vocab_size)}
 
     def train(self, seconds):
         """Train until about `seconds` have passed or the run is done; return the new losses."""
-        trainer = self.trainer
+        run = self._model_run()
         deadline = time.perf_counter() + seconds
         losses = []
-        while not trainer.done:
-            losses.append(trainer.step().loss)
+        while not run.done:
+            losses.append(run.step().loss)
             if time.perf_counter() >= deadline:
                 break
-        return {"step": trainer.steps_done, "num_steps": trainer.num_steps, "losses": losses}
+        return {"step": run.steps_done, "num_steps": run.num_steps, "losses": losses}
 
-    def generate(self, samples, temperature, seed):
+    def save(self):
+        """The run as checkpoint JSON, so the page can keep it and hand it to a new worker."""
+        return checkpoint.to_json(self._model_run().checkpoint())
+
+    def open(self, text, engine):
+        """Open a run from checkpoint JSON, to sample from it and, given its dataset, to go on
+        training it: sampling without a seed continues its random stream where it was saved."""
+        ckpt = checkpoint.from_json(text)
+        docs = self.docs
+        if docs is not None and Tokenizer.from_docs(docs) != ckpt.model.tokenizer:
+            docs = None  # another dataset: the model can sample, not train
+        self.run = Trainer.resume(ckpt, docs, engine)
+        return {"step": ckpt.step, "num_steps": ckpt.num_steps, "can_train": docs is not None}
+
+    def generate(self, samples, temperature, seed=None):
         """Yield (sample, char, prob) for each character as it is drawn, and (sample, None,
         None) after each name. (Tuples, because they cross into JavaScript cheaply.)
 
-        With the run's own seed, sampling continues the training run's random stream, so
-        the names are the ones microgpt.py prints after the same training.
+        Without a seed, sampling continues the run's own random stream: the first batch
+        after training is the names microgpt.py prints, and the next batch goes on from
+        there. A seed starts a fresh stream, random.Random(seed).
         """
-        if self.trainer is None:
-            raise MicrogptError("train the model before generating")
-        check_temperature(temperature)
-        check_samples(samples)
-        seed = _whole(seed, "seed")
-        rng = random.Random(seed)
-        if seed == self.trainer.seed:
-            rng.setstate(self.sampling_state)
+        run = self._model_run()
+        check_all(samples=samples, temperature=temperature, sample_seed=seed)
+        rng = run.rng if seed is None else random.Random(seed)
         for i in range(samples):
-            for token in sample(self.trainer.model, self.trainer.engine, temperature, rng):
+            for token in sample(run.model, run.engine, temperature, rng):
                 yield i, token.char, token.prob
             yield i, None, None
 
+    def _model_run(self):
+        if self.run is None:
+            raise MicrogptError("there is no model yet: train one first")
+        return self.run
 
-def _whole(value, name):
-    if type(value) is not int:
-        raise MicrogptError(f"{name} must be a whole number, got {value!r}")
-    return value
+
+def _config(n_embd, n_head, n_layer, block_size):
+    return GPTConfig(**check_all(n_embd=n_embd, n_head=n_head, n_layer=n_layer, block_size=block_size))
 
 
 def take(events, seconds):

@@ -4,9 +4,10 @@ from dataclasses import dataclass
 
 from .checkpoint import Checkpoint
 from .dataset import Tokenizer
-from .engines import DEFAULT_ENGINE, get_engine
+from .engines import get_engine
 from .errors import MicrogptError
 from .model import GPTConfig, Model, init_weights
+from .settings import DEFAULTS
 
 
 @dataclass(frozen=True)
@@ -20,11 +21,14 @@ class Trainer:
     """One run of microgpt.py's training loop: the data, the model, Adam and the random stream.
 
     All randomness comes from one private random.Random(seed), drawn in microgpt.py's order
-    (shuffle the docs, then initialise the weights), so the losses, and the names sampled
-    afterwards from the same stream (self.rng), are the ones microgpt.py prints.
+    (shuffle the docs, then initialise the weights). After that the stream (self.rng) is
+    only drawn from by sampling, so the names sampled from it after training are the ones
+    microgpt.py prints, and a second batch continues where the first one stopped.
     """
 
-    def __init__(self, docs, config=GPTConfig(), num_steps=500, seed=42, engine=DEFAULT_ENGINE):
+    def __init__(self, docs, config=GPTConfig(), num_steps=DEFAULTS["steps"], seed=DEFAULTS["seed"],
+                 engine=DEFAULTS["engine"]):
+        """A new run."""
         if type(num_steps) is not int or num_steps < 1:
             raise MicrogptError(f"steps must be a positive whole number, got {num_steps!r}")
         if not docs:
@@ -33,13 +37,31 @@ class Trainer:
         self.num_steps = num_steps
         self.seed = seed
         self.rng = random.Random(seed)
-        self.docs = list(docs)
-        self.rng.shuffle(self.docs)
+        self.docs = _in_run_order(docs, self.rng)
         tokenizer = Tokenizer.from_docs(self.docs)
-        weights = init_weights(config, tokenizer.vocab_size, self.rng)
-        self.model = Model(config, tokenizer, weights)
-        self.optimizer = self.engine.Optimizer(weights)
+        self.model = Model(config, tokenizer, init_weights(config, tokenizer.vocab_size, self.rng))
+        self.optimizer = self.engine.Optimizer(self.model.weights)
         self.steps_done = 0
+
+    @classmethod
+    def resume(cls, ckpt, docs=None, engine=DEFAULTS["engine"]):
+        """The run saved in ckpt, exactly where it stopped. Without docs it can sample but
+        not train; with them, they must be the run's dataset (the same characters)."""
+        trainer = cls.__new__(cls)  # not __init__: nothing is drawn afresh, all comes from ckpt
+        trainer.engine = get_engine(engine)
+        trainer.num_steps = ckpt.num_steps
+        trainer.seed = ckpt.seed
+        trainer.rng = random.Random()
+        trainer.rng.setstate(ckpt.rng_state)
+        trainer.docs = None
+        if docs is not None:
+            if Tokenizer.from_docs(docs) != ckpt.model.tokenizer:
+                raise MicrogptError("the dataset's characters differ from the checkpoint's vocabulary")
+            trainer.docs = _in_run_order(docs, random.Random(ckpt.seed))  # as the run shuffled them
+        trainer.model = ckpt.model
+        trainer.optimizer = trainer.engine.Optimizer(ckpt.model.weights, m=ckpt.adam_m, v=ckpt.adam_v)
+        trainer.steps_done = ckpt.step
+        return trainer
 
     @property
     def done(self):
@@ -49,6 +71,8 @@ class Trainer:
         """Train on the next document: one forward, one backward, one Adam update."""
         if self.done:
             raise MicrogptError(f"training is complete ({self.num_steps} steps)")
+        if self.docs is None:
+            raise MicrogptError("training needs the run's dataset; this model was opened without it")
         i = self.steps_done
         tokens = self.model.tokenizer.encode(self.docs[i % len(self.docs)])
         loss, grads = self.engine.loss_and_grads(self.model.config, self.model.weights, tokens)
@@ -60,14 +84,9 @@ class Trainer:
         return Checkpoint(self.model, self.steps_done, self.num_steps, self.seed,
                           self.optimizer.m, self.optimizer.v, self.rng.getstate())
 
-    @classmethod
-    def resume(cls, ckpt, docs, engine=DEFAULT_ENGINE):
-        """Continue a saved run on the same dataset, exactly where it stopped."""
-        trainer = cls(docs, ckpt.model.config, ckpt.num_steps, ckpt.seed, engine)
-        if trainer.model.tokenizer != ckpt.model.tokenizer:
-            raise MicrogptError("the dataset's characters differ from the checkpoint's vocabulary")
-        trainer.model = ckpt.model
-        trainer.optimizer = trainer.engine.Optimizer(ckpt.model.weights, m=ckpt.adam_m, v=ckpt.adam_v)
-        trainer.steps_done = ckpt.step
-        trainer.rng.setstate(ckpt.rng_state)
-        return trainer
+
+def _in_run_order(docs, rng):
+    """The documents as the run sees them: shuffled by its random stream, as microgpt.py does."""
+    docs = list(docs)
+    rng.shuffle(docs)
+    return docs

@@ -11,55 +11,54 @@ ROOT = Path(__file__).resolve().parents[2]
 
 STATUS = "[data-testid=status]"
 SMALL = "steps=20&n_embd=8&n_head=2&block_size=6&engine=reference"
+PHASES = {"loading", "ready", "training", "generating", "failed"}
 
 
 def open_page(page, site_url, query=""):
     page.goto(f"{site_url}?{query}")
-    wait_ready(page)
+    wait_for_state(page, "ready")
 
 
-def wait_ready(page, timeout=120_000):
-    page.wait_for_function(
-        f"document.querySelector('{STATUS}').textContent.startsWith('Ready')", timeout=timeout, polling=50)
+def wait_for_state(page, state, timeout=120_000):
+    page.wait_for_function(f"document.body.dataset.state === '{state}'", timeout=timeout, polling=50)
 
 
 def train(page, timeout=120_000):
-    """Train with the page's settings and wait until every step is done."""
-    steps = page.get_by_test_id("steps").input_value()
+    """Train with the page's settings and wait until the run is over."""
     page.get_by_test_id("train").click()
-    page.wait_for_function(
-        f"""document.querySelector('[data-testid=progress]').textContent === 'step {steps} / {steps}'
-            && document.querySelector('{STATUS}').textContent.startsWith('Ready')""",
-        timeout=timeout, polling=50)
+    wait_for_state(page, "ready", timeout)
 
 
 def generated_names(page):
     return page.get_by_test_id("sample").all_inner_texts()
 
 
-def generate(page, samples, pace=0):
+def generate(page, samples, pace=0, sample_seed=""):
     """Generate names and wait until all of them have been typed out."""
     page.get_by_test_id("sample-count").fill(str(samples))
+    page.get_by_test_id("sample-seed").fill(str(sample_seed))
     page.get_by_test_id("pace").fill(str(pace))
     page.get_by_test_id("generate").click()
-    page.wait_for_function(
-        f"""document.querySelectorAll('[data-testid=sample]').length === {samples}
-            && !document.querySelector('[data-testid=sample].typing')
-            && document.querySelector('{STATUS}').textContent.startsWith('Ready')""", polling=50)
+    wait_for_state(page, "ready")
+    assert not page.locator("[data-testid=sample].typing").count()
     return generated_names(page)
 
 
-def cpython_run(steps, seed, n_embd, n_head, n_layer, block_size, samples, temperature, engine):
-    """What the package gives on CPython: every loss, and the names."""
+def cpython_session(steps, seed, n_embd, n_head, n_layer, block_size, engine):
+    """The package on CPython, trained as the page trains; also every loss."""
     session = Session((ROOT / "data" / "names.txt").read_text(encoding="utf-8"))
     session.start_training(steps, seed, n_embd, n_head, n_layer, block_size, engine)
     losses = []
     while len(losses) < steps:
         losses += session.train(seconds=1.0)["losses"]
+    return session, losses
+
+
+def cpython_names(session, samples, temperature, seed=None):
     names = [""] * samples
     for sample, char, _ in session.generate(samples, temperature, seed):
         names[sample] += char or ""
-    return losses, names
+    return names
 
 
 def test_loads_to_ready_with_the_dataset_summary(page, site_url):
@@ -71,16 +70,31 @@ def test_loads_to_ready_with_the_dataset_summary(page, site_url):
     assert page.get_by_test_id("stop").is_disabled()
 
 
-def test_training_shows_progress_loss_and_speed(page, site_url):
+RECORD_STATES = """
+    window.states = [];
+    new MutationObserver(() => {
+        const state = document.body?.dataset.state;
+        if (document.body && state !== window.states.at(-1)) window.states.push(state);
+    }).observe(document, {attributes: true, attributeFilter: ["data-state"], subtree: true, childList: true});
+"""
+
+
+def test_data_state_and_progress_through_load_train_and_generate(page, site_url):
+    page.add_init_script(RECORD_STATES)  # every value body's data-state takes, from the start
     open_page(page, site_url, SMALL)
     assert page.get_by_test_id("progress").inner_text() == "step 0 / 20"
-    train(page)
+    page.get_by_test_id("train").click()
+    wait_for_state(page, "training")
+    assert page.get_by_test_id("train").is_disabled() and page.get_by_test_id("stop").is_enabled()
+    wait_for_state(page, "ready")
     assert page.get_by_test_id("progress").inner_text() == "step 20 / 20"
     assert re.fullmatch(r"\d+\.\d{4}", page.get_by_test_id("loss").inner_text())
     assert re.fullmatch(r"[\d.]+ steps/s", page.get_by_test_id("speed").inner_text())
-    assert page.locator("#progress-bar").evaluate("bar => bar.value") == 1
+    assert page.get_by_test_id("progress-bar").evaluate("bar => bar.value") == 1
     assert "reference engine" in page.inner_text(STATUS)
     assert page.get_by_test_id("generate").is_enabled()
+    generate(page, samples=3)
+    assert page.evaluate("window.states") == ["loading", "ready", "training", "ready", "generating", "ready"]
 
 
 def test_main_thread_keeps_running_while_training(page, site_url):
@@ -102,7 +116,8 @@ def test_stop_ends_training_mid_run(page, site_url):
     page.wait_for_function("/step [3-9] /.test(document.querySelector('[data-testid=progress]').textContent)")
     assert page.get_by_test_id("train").is_disabled()
     page.get_by_test_id("stop").click()
-    page.wait_for_function(f"document.querySelector('{STATUS}').textContent.includes('stopped')")
+    wait_for_state(page, "ready")
+    assert "stopped" in page.inner_text(STATUS)
     stopped_at = page.get_by_test_id("progress").inner_text()
     page.wait_for_timeout(1000)
     assert page.get_by_test_id("progress").inner_text() == stopped_at  # no step after Stop
@@ -133,20 +148,18 @@ def test_names_type_out_character_by_character(page, site_url):
 
 @pytest.mark.parametrize("engine", ["reference", "fast"])
 def test_settings_url_prefills_controls_and_matches_cpython(page, site_url, engine):
-    settings = dict(steps=25, seed=7, n_embd=8, n_head=2, n_layer=1, block_size=6,
-                    samples=8, temperature=0.8, engine=engine)
+    train_settings = dict(steps=25, seed=7, n_embd=8, n_head=2, n_layer=1, block_size=6, engine=engine)
+    settings = dict(train_settings, samples=8, temperature=0.8)
     open_page(page, site_url, "&".join(f"{k}={v}" for k, v in settings.items()))
     for testid, name in [("steps", "steps"), ("seed", "seed"), ("temperature", "temperature"),
                          ("sample-count", "samples"), ("n-embd", "n_embd"), ("n-head", "n_head"),
                          ("block-size", "block_size"), ("engine", "engine")]:
         assert page.get_by_test_id(testid).input_value() == str(settings[name])
     train(page)
-    names = generate(page, samples=settings["samples"])
-    losses, expected_names = cpython_run(**settings)
+    names = generate(page, samples=8)
+    session, losses = cpython_session(**train_settings)
     assert page.get_by_test_id("loss").inner_text() == f"{losses[-1]:.4f}"
-    assert names == expected_names  # Pyodide draws exactly what CPython draws
-    # A second Generate with the run's seed gives the same names again: the link reproduces them.
-    assert generate(page, samples=settings["samples"]) == expected_names
+    assert names == cpython_names(session, 8, 0.8)  # Pyodide draws exactly what CPython draws
 
 
 def test_bad_url_values_get_a_message_and_the_default(page, site_url):
@@ -179,16 +192,29 @@ def test_fast_engine_is_the_default_and_the_page_names_the_running_engine(page, 
     assert "reference engine" in page.inner_text(STATUS)
 
 
-def test_default_run_shows_what_microgpt_prints(page, site_url):
+def test_default_run_shows_what_microgpt_prints_and_generating_again_continues(page, site_url):
     """Train then Generate with the defaults: the last loss and the 20 names are the reference
-    engine's on CPython (tests/data/names-default-500steps.*, made by tests/unit/test_fast.py)."""
+    engine's on CPython (tests/data/names-default-500steps.*, made by tests/unit/test_fast.py).
+    Generate again: names 21-40 of the same stream. With a sampling seed: a fresh stream."""
     data = ROOT / "tests" / "data"
     last_loss = float(data.joinpath("names-default-500steps.losses").read_text().split()[-1])
     expected_names = data.joinpath("names-default-500steps.names").read_text(encoding="utf-8").splitlines()
+    session, _ = cpython_session(500, 42, 16, 4, 1, 8, "fast")
+    forty = cpython_names(session, 40, 0.5)
+    assert forty[:20] == expected_names
     open_page(page, site_url)
+    assert page.get_by_test_id("sample-seed").input_value() == ""  # no sampling seed by default
     train(page)
     assert page.get_by_test_id("loss").inner_text() == f"{last_loss:.4f}"
     assert generate(page, samples=20) == expected_names
+    assert "Names 1–20 of the run's own random stream" in page.get_by_test_id("stream").inner_text()
+    assert generate(page, samples=20) == forty[20:]
+    assert "Names 21–40 of the run's own random stream" in page.get_by_test_id("stream").inner_text()
+    seeded = cpython_names(session, 6, 0.5, seed=7)
+    assert generate(page, samples=6, sample_seed=7) == seeded
+    assert generate(page, samples=6, sample_seed=7) == seeded  # fresh each time
+    assert "sampling seed 7" in page.get_by_test_id("stream").inner_text()
+    assert "sample_seed=7" in page.url  # part of the shareable settings
 
 
 def test_a_python_failure_is_reported_with_a_restart_button(page, dist, tmp_path, serve_directory, problems):
@@ -202,29 +228,32 @@ def test_a_python_failure_is_reported_with_a_restart_button(page, dist, tmp_path
     manifest["wheel"] = "wheels/missing-0.1.0-py3-none-any.whl"
     (broken / "manifest.json").write_text(json.dumps(manifest))
     page.goto(serve_directory(broken))
-    page.wait_for_function(f"document.querySelector('{STATUS}').textContent.includes('restart Python')")
-    assert "Loading failed" in page.inner_text(STATUS)
+    wait_for_state(page, "failed")
+    assert "Loading failed" in page.inner_text(STATUS) and "restart Python" in page.inner_text(STATUS)
     assert not page.evaluate("document.body.classList.contains('busy')")  # no endless spinner
     assert page.get_by_test_id("train").is_disabled()
     page.get_by_test_id("restart").click()
     assert page.get_by_test_id("restart").is_hidden()
-    page.wait_for_function(f"document.querySelector('{STATUS}').textContent.includes('restart Python')")
+    wait_for_state(page, "failed")
     problems.clear()  # the failed download was the point
 
 
 def test_a_trained_model_survives_a_crash_and_restart(page, site_url, problems):
-    open_page(page, site_url, SMALL.replace("engine=reference", "engine=fast"))
+    train_settings = dict(steps=20, seed=42, n_embd=8, n_head=2, n_layer=1, block_size=6, engine="fast")
+    open_page(page, site_url, "&".join(f"{k}={v}" for k, v in train_settings.items()))
     train(page)
-    names = generate(page, samples=5)  # the worker saved the run before it generated these
+    session, _ = cpython_session(**train_settings)
+    assert generate(page, samples=5) == cpython_names(session, 5, 0.5)
     [worker] = page.workers
     worker.evaluate("setTimeout(() => { throw new Error('simulated crash'); })")
-    page.wait_for_function(f"document.querySelector('{STATUS}').textContent.includes('restart Python')")
+    wait_for_state(page, "failed")
+    assert "restart Python" in page.inner_text(STATUS)
     assert page.get_by_test_id("generate").is_disabled()
     page.get_by_test_id("restart").click()
-    page.wait_for_function(f"document.querySelector('{STATUS}').textContent.includes('restored the model')",
-                           timeout=120_000)
-    assert "20 steps" in page.inner_text(STATUS)
-    assert generate(page, samples=5) == names  # the same model, the same names
+    wait_for_state(page, "ready")
+    assert "restored the model trained for 20 steps" in page.inner_text(STATUS)
+    # The same model, and its random stream goes on where it was: names 6-10.
+    assert generate(page, samples=5) == cpython_names(session, 5, 0.5)
     problems[:] = [p for p in problems if "simulated crash" not in p]
 
 
@@ -236,7 +265,7 @@ def test_stop_also_stops_the_typing(page, site_url):
     page.get_by_test_id("generate").click()
     page.wait_for_function("document.querySelectorAll('[data-testid=sample]').length >= 1")
     page.get_by_test_id("stop").click()
-    page.wait_for_function(f"document.querySelector('{STATUS}').textContent.startsWith('Ready')")
+    wait_for_state(page, "ready")
     shown = generated_names(page)
     page.wait_for_timeout(1000)
     assert generated_names(page) == shown and len(shown) < 20  # nothing more is typed

@@ -45,7 +45,8 @@ def test_mime_types(site_url, manifest, key, path, expected):
 
 def test_page_loads_python(page, site_url, sync_api):
     page.goto(site_url)
-    sync_api.expect(page.get_by_test_id("status")).to_have_text("Ready")
+    page.wait_for_function("document.body.dataset.state === 'ready'")
+    assert page.get_by_test_id("status").inner_text() == "Ready"
 
 
 def test_page_works_under_a_sub_path(page, dist, sync_api, tmp_path, serve_directory):
@@ -53,4 +54,5 @@ def test_page_works_under_a_sub_path(page, dist, sync_api, tmp_path, serve_direc
     (tmp_path / "some" / "sub").mkdir(parents=True)
     os.symlink(dist, tmp_path / "some" / "sub" / "path")
     page.goto(serve_directory(tmp_path) + "some/sub/path/")
-    sync_api.expect(page.get_by_test_id("status")).to_have_text("Ready")
+    page.wait_for_function("document.body.dataset.state === 'ready'")
+    assert page.get_by_test_id("status").inner_text() == "Ready"

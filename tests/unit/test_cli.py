@@ -27,7 +27,7 @@ def test_module_runs_from_the_repo_with_nothing_installed():
 
 @pytest.mark.parametrize("command, flags", [
     ("train", ["--data", "--steps", "--block-size", "--n-embd", "--n-head", "--n-layer", "--seed",
-               "--samples", "--temperature", "--out", "--resume", "--engine"]),
+               "--sample-seed", "--samples", "--temperature", "--out", "--resume", "--engine"]),
     ("sample", ["--model", "--samples", "--temperature", "--seed", "--engine"]),
 ])
 def test_help_documents_every_flag(capsys, command, flags):
@@ -49,11 +49,15 @@ def test_sample_continues_the_trained_run(capsys, tmp_path):
     assert sampled.splitlines() == names
 
 
-def test_sample_with_a_seed_is_repeatable(capsys, tmp_path):
+def test_a_sampling_seed_gives_a_fresh_stream_in_train_and_sample(capsys, tmp_path):
     model = tmp_path / "model.json"
-    run_cli(capsys, cli_args("elements-seed42-30steps", steps=2, out=model))
+    _, trained, _ = run_cli(capsys, cli_args("elements-seed42-30steps", steps=2, sample_seed=9, out=model))
     outputs = [run_cli(capsys, ["sample", "--model", str(model), "--seed", "9"])[1] for _ in range(2)]
-    assert outputs[0] == outputs[1] and outputs[0].count("sample") == 20
+    assert outputs[0] == outputs[1] and outputs[0].count("sample") == 20  # fresh each time
+    names = lambda out: [line for line in out.splitlines() if line.startswith("sample")]
+    assert names(trained) == names(outputs[0])[:10]  # the same stream: random.Random(9)
+    own = run_cli(capsys, ["sample", "--model", str(model), "--samples", "10"])[1]
+    assert names(own) != names(trained)  # without a seed: the run's own stream
 
 
 def test_resume_finishes_the_run_like_an_uninterrupted_one(capsys, tmp_path):
@@ -106,6 +110,9 @@ def test_bad_data_file_gets_a_one_line_error(capsys, tmp_path, data, fragment):
     (["--temperature", "0"], "temperature"),
     (["--temperature", "-0.5"], "temperature"),
     (["--samples", "-1"], "samples"),
+    (["--n-layer", "5"], "n_layer must be a whole number from 1 to 4"),
+    (["--engine", "turbo"], "engine must be one of fast, reference"),
+    (["--sample-seed", "-1"], "sample_seed"),
 ])
 def test_bad_setting_gets_a_one_line_error(capsys, flags, fragment):
     code, out, err = run_cli(capsys, ["train", "--data", str(DATA / "elements.txt"), *flags])

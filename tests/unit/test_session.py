@@ -4,7 +4,7 @@ import pytest
 from microgpt import MicrogptError
 from microgpt.session import Session, take
 
-from helpers import DATA, REFERENCE_RUNS
+from helpers import DATA, REFERENCE_RUNS, cli_args, run_cli
 
 RUN = "elements-seed42-30steps"
 SETTINGS = {k: REFERENCE_RUNS[RUN][k] for k in ("steps", "seed", "n_embd", "n_head", "n_layer", "block_size")}
@@ -43,10 +43,34 @@ def test_training_in_chunks_then_generating_reproduces_microgpt(capsys, session)
     assert started == {"num_steps": 30, "num_params": 4000}
     losses = train_to_end(session)
     assert [f"step {i + 1:4d} / {30:4d} | loss {loss:.4f}" for i, loss in enumerate(losses)] == expected[3:33]
-    generated = names(session.generate(samples=10, temperature=0.5, seed=42))
+    generated = names(session.generate(samples=10, temperature=0.5))
     assert [f"sample {i + 1:2d}: {name}" for i, name in enumerate(generated)] == expected[33:]
-    # Generating again with the run's seed repeats the same names: a link reproduces them.
-    assert names(session.generate(samples=10, temperature=0.5, seed=42)) == generated
+
+
+def test_generating_again_continues_the_runs_stream(capsys, session):
+    """Names 1-20, then 21-40: what microgpt.py prints when it samples 40 names."""
+    code, out, _ = run_cli(capsys, cli_args(RUN, samples=40))
+    assert code == 0
+    forty = [line.split(": ", 1)[1] if ": " in line else "" for line in out.splitlines()[-40:]]
+    session.start_training(**SETTINGS, engine="fast")
+    train_to_end(session)
+    first = names(session.generate(samples=20, temperature=0.5))
+    second = names(session.generate(samples=20, temperature=0.5))
+    assert first + second == forty
+
+
+def test_a_sampling_seed_starts_a_fresh_stream(session):
+    session.start_training(**dict(SETTINGS, steps=3), engine="fast")
+    train_to_end(session)
+    seeded = names(session.generate(samples=8, temperature=0.5, seed=7))
+    assert names(session.generate(samples=8, temperature=0.5, seed=7)) == seeded  # fresh each time
+    own = names(session.generate(samples=8, temperature=0.5))
+    assert own != seeded
+    # The seed's names are those of random.Random(7), and leave the run's own stream alone.
+    again = Session((DATA / "elements.txt").read_text(encoding="utf-8"))
+    again.start_training(**dict(SETTINGS, steps=3), engine="fast")
+    train_to_end(again)
+    assert names(again.generate(samples=8, temperature=0.5)) == own
 
 
 def test_generate_streams_characters_then_an_end_per_name(session):
@@ -68,7 +92,10 @@ def test_a_chunk_stops_near_its_time_budget(session):
     (lambda s: s.start_training(**dict(SETTINGS, steps=0), engine="reference"), "steps"),
     (lambda s: s.start_training(**dict(SETTINGS, seed=1.5), engine="reference"), "seed"),
     (lambda s: s.start_training(**SETTINGS, engine="turbo"), "engine"),
-    (lambda s: next(s.generate(samples=1, temperature=0.5, seed=1)), "train the model"),
+    (lambda s: next(s.generate(samples=1, temperature=0.5, seed=1)), "no model yet"),
+    (lambda s: s.save(), "no model yet"),
+    (lambda s: s.start_training(**dict(SETTINGS, n_embd=65, n_head=1), engine="fast"), "n_embd"),
+    (lambda s: s.start_training(**dict(SETTINGS, steps=True), engine="fast"), "steps"),
 ])
 def test_bad_input_raises_a_user_error(session, call, fragment):
     with pytest.raises(MicrogptError, match=fragment):
@@ -87,18 +114,40 @@ def test_a_dataset_without_lines_is_refused():
         Session(" \n\n")
 
 
-def test_a_saved_run_restored_in_a_new_session_generates_the_same_names(session):
+def test_a_saved_run_opened_in_a_new_session_carries_on_its_stream(session):
     session.start_training(**dict(SETTINGS, steps=4), engine="fast")
     train_to_end(session)
-    names_before = names(session.generate(samples=5, temperature=0.5, seed=42))
+    saved = session.save()
+    names_after = names(session.generate(samples=5, temperature=0.5))
     fresh = Session((DATA / "elements.txt").read_text(encoding="utf-8"))
-    assert fresh.restore(session.save(), engine="fast") == {"step": 4, "num_steps": 4}
-    assert names(fresh.generate(samples=5, temperature=0.5, seed=42)) == names_before
+    assert fresh.open(saved, engine="fast") == {"step": 4, "num_steps": 4, "can_train": True}
+    assert names(fresh.generate(samples=5, temperature=0.5)) == names_after
 
 
-def test_save_before_training_is_refused(session):
-    with pytest.raises(MicrogptError, match="no model"):
-        session.save()
+def test_a_checkpoint_opens_and_samples_with_no_dataset(capsys, tmp_path):
+    """A model file alone is enough to sample: the names are the CLI's."""
+    model = tmp_path / "model.json"
+    code, out, _ = run_cli(capsys, cli_args(RUN, out=model))
+    assert code == 0
+    expected = (DATA / f"{RUN}.out").read_text(encoding="utf-8").splitlines()[33:]
+    bare = Session()
+    assert bare.open(model.read_text(encoding="utf-8"), engine="reference") == \
+        {"step": 30, "num_steps": 30, "can_train": False}
+    generated = names(bare.generate(samples=10, temperature=0.5))
+    assert [f"sample {i + 1:2d}: {name}" for i, name in enumerate(generated)] == expected
+    with pytest.raises(MicrogptError, match="dataset"):
+        bare.describe()
+
+
+def test_a_model_of_other_data_opens_to_sample_but_not_to_train(session, tmp_path):
+    cities = Session((DATA / "cities.txt").read_text(encoding="utf-8"))
+    cities.start_training(**dict(SETTINGS, steps=2, block_size=12), engine="fast")
+    cities.train(seconds=0.0)  # one of two steps
+    assert session.open(cities.save(), engine="fast")["can_train"] is False
+    assert names(session.generate(samples=2, temperature=0.5, seed=1))  # it samples
+    with pytest.raises(MicrogptError, match="dataset"):
+        session.train(seconds=0.0)
+    assert cities.train(seconds=1.0)["step"] == 2  # with its own data it goes on
 
 
 def test_take_batches_events_without_losing_any():

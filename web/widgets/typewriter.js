@@ -12,15 +12,15 @@ export class Typewriter {
     clearTimeout(this.timer);
     this.timer = null;
     this.queue = [];
-    this.onDone = null;
     this.flushed = false;
+    this.finish();
     this.list.replaceChildren();
   }
 
-  // {sample, char, prob} for a character, {sample} alone for the end of a name.
-  push(event) {
+  // chars: [[sample, char, prob], ...]; a char undefined ends name number `sample`.
+  push(chars) {
     if (this.flushed) return; // stopped: what was still on its way is not shown
-    this.queue.push(event);
+    this.queue.push(...chars);
     if (!this.timer) this.type();
   }
 
@@ -34,16 +34,16 @@ export class Typewriter {
     this.finish();
   }
 
-  whenDone(callback) {
-    this.onDone = callback;
-    if (!this.queue.length && !this.timer) this.finish();
+  // A promise of the moment everything pushed so far has been typed out.
+  done() {
+    if (!this.queue.length && !this.timer) return Promise.resolve();
+    return new Promise((resolve) => (this.onDone = resolve));
   }
 
   type() {
     this.timer = null;
     while (this.queue.length) {
-      const event = this.queue.shift();
-      const typed = this.show(event);
+      const typed = this.show(this.queue.shift());
       const pace = this.pace();
       if (typed && pace > 0) {
         this.timer = setTimeout(() => this.type(), pace);
@@ -54,13 +54,13 @@ export class Typewriter {
   }
 
   finish() {
-    const callback = this.onDone;
+    const onDone = this.onDone;
     this.onDone = null;
-    callback?.();
+    onDone?.();
   }
 
-  // Show one event; return whether a character was typed.
-  show({ sample, char, prob }) {
+  // Show one character, or the end of a name; return whether a character was typed.
+  show([sample, char, prob]) {
     let item = this.list.children[sample];
     if (!item) {
       item = document.createElement("li");
@@ -68,7 +68,7 @@ export class Typewriter {
       item.className = "typing empty";
       this.list.append(item);
     }
-    if (char === undefined) {
+    if (char === undefined || char === null) {
       item.classList.remove("typing");
       return false;
     }

@@ -1,0 +1,136 @@
+// What the page does: each user action as a function that talks to Python (python.js) and
+// moves the state (state.js). Panels call these; they never talk to the worker themselves.
+import { PythonClient } from "./python.js";
+
+export class App {
+  // store: the page's state; typewriter: where generated characters are typed out.
+  constructor(store, typewriter) {
+    this.store = store;
+    this.typewriter = typewriter;
+    this.python = new PythonClient({
+      createWorker: () => new Worker(new URL("./worker.mjs", import.meta.url), { type: "module" }),
+      onFailure: (text) => this.store.update({
+        phase: "failed", status: `${text} Your settings are kept; restart Python to carry on.`,
+      }),
+    });
+  }
+
+  get state() {
+    return this.store.state;
+  }
+
+  // Start Python, then reopen the model the page had, if any (after a restart).
+  async load(shape) {
+    const status = (event) => this.store.update({ status: event.text });
+    await this.attempt(async () => {
+      const { dataset } = await this.python.request("load", {}, status);
+      this.store.update({ dataset });
+      if (shape) await this.describe(shape);
+      const { model } = this.state;
+      if (model?.checkpoint && await this.reopen(model)) {
+        this.store.update({ phase: "ready", status: `Ready — restored the model trained for ${model.step} steps ` +
+          `with the ${model.engine} engine` });
+      } else {
+        this.store.update({ phase: "ready", status: "Ready", model: null });
+      }
+    });
+  }
+
+  // Open the page's kept checkpoint in a new worker; false if Python refuses it.
+  async reopen(model) {
+    this.store.update({ status: "Restoring the trained model…" });
+    try {
+      await this.python.request("open", { checkpoint: model.checkpoint, engine: model.engine });
+      return true;
+    } catch (error) {
+      if (error.fatal) throw error;
+      this.store.update({ message: `The trained model could not be restored: ${error.message}` });
+      return false;
+    }
+  }
+
+  restart(shape) {
+    this.typewriter.reset();
+    this.store.update({ phase: "loading", status: "Restarting Python…", message: "" });
+    this.python.restart();
+    return this.load(shape);
+  }
+
+  // The dataset, and the number of parameters of a model of this shape.
+  async describe(shape) {
+    await this.attempt(async () => this.store.update({ dataset: await this.python.request("describe", shape) }));
+  }
+
+  async train(settings) {
+    const { engine, steps } = settings;
+    let run = { engine, step: 0, numSteps: steps, losses: [], startedAt: performance.now() };
+    this.store.update({ phase: "training", status: "Training…", message: "", run });
+    const onEvent = (event) => {
+      if (event.type === "started") {
+        this.store.update({ status: `Training with the ${engine} engine…`,
+                            dataset: { ...this.state.dataset, num_params: event.num_params } });
+      } else {
+        run = { ...run, step: event.step, losses: run.losses.concat(event.losses) };
+        this.store.update({ run });
+      }
+    };
+    await this.attempt(async () => {
+      const { step, num_steps, stopped } = await this.python.request("train", settings, onEvent);
+      run = { ...run, seconds: (performance.now() - run.startedAt) / 1000, stopped };
+      const model = step > 0 ? { engine, step, numSteps: num_steps, checkpoint: null, drawn: 0 } : null;
+      const what = stopped ? `stopped at step ${step} of ${num_steps}` : `trained ${step} steps in ${formatSeconds(run.seconds)}`;
+      this.store.update({ phase: "ready", status: `Ready — ${what} with the ${engine} engine`, run, model, batch: null });
+      if (model) await this.keepModel();
+    });
+  }
+
+  // Keep the run as a checkpoint in the page, so a restarted worker can carry on from it.
+  async keepModel() {
+    const { checkpoint } = await this.python.request("save");
+    if (this.state.model) this.store.update({ model: { ...this.state.model, checkpoint } });
+  }
+
+  // settings: {samples, temperature, sample_seed}; no sample_seed: the run's own stream.
+  async generate({ samples, temperature, sample_seed }) {
+    const { model } = this.state;
+    const batch = { seed: sample_seed, first: sample_seed === null ? model.drawn : null, count: samples };
+    this.typewriter.reset();
+    this.store.update({ phase: "generating", status: "Generating…", message: "", batch });
+    await this.attempt(async () => {
+      const { seconds, stopped } = await this.python.request(
+        "generate", { samples, temperature, seed: sample_seed }, (event) => this.typewriter.push(event.chars));
+      await this.typewriter.done();
+      if (sample_seed === null) {
+        // A stop can leave the stream in the middle of a name: from then on, count no more.
+        const drawn = stopped || model.drawn === null ? null : model.drawn + samples;
+        this.store.update({ model: { ...this.state.model, drawn } });
+      }
+      this.store.update({ phase: "ready", batch: { ...batch, seconds, stopped },
+                          status: `Ready — ${stopped ? "stopped; " : ""}sampled in ${formatSeconds(seconds)}` });
+      if (sample_seed === null) await this.keepModel(); // where the stream is now
+    });
+  }
+
+  stop() {
+    if (this.state.phase === "generating") this.typewriter.flush(); // names sampled stop typing too
+    return this.attempt(() => this.python.request("stop"));
+  }
+
+  // Run a request; bad input is shown and the page goes back to ready. A failure of Python
+  // itself has been reported by the client's onFailure already.
+  async attempt(action) {
+    try {
+      await action();
+    } catch (error) {
+      if (error.fatal) return;
+      const busy = ["training", "generating"].includes(this.state.phase);
+      this.store.update({ message: error.message, ...(busy ? { phase: "ready", status: "Ready" } : {}) });
+    }
+  }
+}
+
+export function formatSeconds(seconds) {
+  if (seconds < 1) return `${Math.round(seconds * 1000)} ms`;
+  if (seconds < 60) return `${seconds.toFixed(1)} s`;
+  return `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s`;
+}

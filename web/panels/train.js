@@ -1,0 +1,55 @@
+// The Train card: the run's settings, Train and Stop, the dataset, progress and the loss chart.
+import { formatSeconds } from "../app.js";
+import { readForm, field } from "../form.js";
+import { MODEL_SHAPE, TRAIN_SETTINGS } from "../settings.js";
+import { LossChart } from "../widgets/chart.js";
+
+const $ = (id) => document.getElementById(id);
+
+export function mountTrain(store, app) {
+  const chart = new LossChart($("chart"));
+  const plannedSteps = readForm(["steps"]).values.steps;
+  chart.reset(plannedSteps); // before the first run: the settings' length
+  $("progress").textContent = `step 0 / ${plannedSteps}`;
+  $("train-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const { values, problems } = readForm(TRAIN_SETTINGS);
+    if (problems.length) store.update({ message: problems.join("\n") });
+    else if (store.state.phase === "ready") app.train(values);
+  });
+  $("stop").addEventListener("click", () => app.stop());
+  for (const name of MODEL_SHAPE) {
+    field(name).addEventListener("change", () => {
+      const { values, problems } = readForm(MODEL_SHAPE);
+      if (!problems.length && store.state.phase === "ready") app.describe(values);
+    });
+  }
+
+  store.subscribe((state, previous) => {
+    const { phase, run, dataset } = state;
+    $("train").disabled = phase !== "ready";
+    $("stop").disabled = !["training", "generating"].includes(phase);
+    for (const name of TRAIN_SETTINGS) field(name).disabled = phase === "training";
+    if (dataset !== previous?.dataset && dataset) showDataset(dataset);
+    if (run !== previous?.run && run) {
+      if (run.startedAt !== previous?.run?.startedAt) chart.reset(run.numSteps);
+      chart.add(run.losses.slice(previous?.run?.startedAt === run.startedAt ? previous.run.losses.length : 0));
+      showProgress(run);
+    }
+  });
+}
+
+function showProgress({ step, numSteps, losses, startedAt, seconds }) {
+  const elapsed = seconds ?? (performance.now() - startedAt) / 1000;
+  const rate = step && elapsed > 0 ? step / elapsed : 0;
+  $("progress").textContent = `step ${step} / ${numSteps}`;
+  $("progress-bar").value = step / numSteps;
+  $("loss").textContent = losses.length ? losses.at(-1).toFixed(4) : "—";
+  $("speed").textContent = rate ? `${rate.toFixed(rate < 10 ? 1 : 0)} steps/s` : "";
+  $("eta").textContent = rate && step < numSteps && seconds === undefined ? `ETA ${formatSeconds((numSteps - step) / rate)}` : "";
+}
+
+function showDataset({ docs, vocab_size, num_params }) {
+  $("dataset").textContent = `${docs.toLocaleString("en")} names · ${vocab_size} tokens ` +
+    `(${vocab_size - 1} characters + end) · ${num_params.toLocaleString("en")} parameters`;
+}
