@@ -14,10 +14,12 @@ import time
 from pathlib import Path
 
 from microgpt import GPTConfig, Trainer, load_docs, sample_name
+from microgpt.settings import DEFAULTS
 
 ROOT = Path(__file__).resolve().parent.parent
 NAMES = ROOT / "data" / "names.txt"
-DEFAULT_STEPS = 500  # the default run, the same for both engines (the reference takes about a minute)
+DEFAULT_STEPS = DEFAULTS["steps"]  # the default run, the same for both engines (the reference takes about a minute)
+TEMPERATURE = DEFAULTS["temperature"]
 LONG_RUN = dict(steps=1000, block_size=16)  # microgpt.py's own defaults
 
 
@@ -37,7 +39,7 @@ def cpython_sampling_seconds(trainer, names=20):
     rng = random.Random(42)
     start = time.perf_counter()
     for _ in range(names):
-        sample_name(trainer.model, trainer.engine, 0.5, rng)
+        sample_name(trainer.model, trainer.engine, TEMPERATURE, rng)
     return time.perf_counter() - start
 
 
@@ -56,9 +58,10 @@ def cpython_figures():
 # ---- the page in headless Chromium ----
 
 def set_settings(page, **values):
+    """Fill in the page's controls, by data-testid."""
     page.evaluate("""values => {
-        for (const [name, value] of Object.entries(values)) {
-            const input = document.getElementById(name);
+        for (const [testid, value] of Object.entries(values)) {
+            const input = document.querySelector(`[data-testid=${testid}]`);
             input.value = value;
             input.dispatchEvent(new Event("change"));
         }
@@ -66,54 +69,44 @@ def set_settings(page, **values):
 
 
 def wait_ready(page):
-    page.wait_for_function("document.querySelector('[data-testid=status]').textContent.startsWith('Ready')",
-                           timeout=600_000, polling=20)
+    page.wait_for_function("document.body.dataset.state === 'ready'", timeout=600_000, polling=20)
+
+
+# A promise of the seconds from clicking the control with data-testid `press` to the page's
+# data-state becoming `state`.
+SECONDS_UNTIL_STATE = """([press, state]) => new Promise(resolve => {
+    const start = performance.now();
+    new MutationObserver((_, observer) => {
+        if (document.body.dataset.state === state) {
+            observer.disconnect();
+            resolve((performance.now() - start) / 1000);
+        }
+    }).observe(document.body, {attributes: true, attributeFilter: ['data-state']});
+    document.querySelector(`[data-testid=${press}]`).click();
+})"""
 
 
 def train_seconds(page, steps, **settings):
-    """Wall-clock seconds from pressing Train to the page showing the last step."""
+    """Wall-clock seconds from pressing Train to the page being ready again, the run done."""
     set_settings(page, steps=steps, **settings)
-    seconds = page.evaluate("""steps => new Promise(resolve => {
-        const progress = document.querySelector('[data-testid=progress]');
-        const start = performance.now();
-        new MutationObserver((_, observer) => {
-            if (progress.textContent === `step ${steps} / ${steps}`) {
-                observer.disconnect();
-                resolve((performance.now() - start) / 1000);
-            }
-        }).observe(progress, {childList: true, characterData: true, subtree: true});
-        document.querySelector('[data-testid=train]').click();
-    })""", steps)
-    wait_ready(page)
+    seconds = page.evaluate(SECONDS_UNTIL_STATE, ["train", "ready"])
+    assert page.get_by_test_id("progress").inner_text() == f"step {steps} / {steps}"
     return seconds
 
 
 def stop_seconds(page):
-    """Seconds from pressing Stop (mid-run) to the page reporting that training stopped."""
+    """Seconds from pressing Stop (mid-run) to the page being ready again."""
     set_settings(page, steps=20000)
     page.get_by_test_id("train").click()
     page.wait_for_function("/step \\d{2,} \\//.test(document.querySelector('[data-testid=progress]').textContent)")
-    seconds = page.evaluate("""() => new Promise(resolve => {
-        const status = document.querySelector('[data-testid=status]');
-        const start = performance.now();
-        new MutationObserver((_, observer) => {
-            if (status.textContent.includes('stopped')) {
-                observer.disconnect();
-                resolve((performance.now() - start) / 1000);
-            }
-        }).observe(status, {childList: true, characterData: true, subtree: true});
-        document.querySelector('[data-testid=stop]').click();
-    })""")
-    wait_ready(page)
-    return seconds
+    return page.evaluate(SECONDS_UNTIL_STATE, ["stop", "ready"])
 
 
 def generate_seconds(page, samples=20):
     """Compute seconds for `samples` names, as the worker reports them (typing pace 0)."""
-    set_settings(page, samples=samples, temperature=0.5, pace=0)
+    set_settings(page, **{"sample-count": samples, "temperature": TEMPERATURE, "pace": 0})
     page.get_by_test_id("generate").click()
-    page.wait_for_function("document.querySelector('[data-testid=status]').textContent.includes('sampled in')",
-                           timeout=600_000, polling=20)
+    wait_ready(page)
     text = page.get_by_test_id("status").inner_text()
     value, unit = re.search(r"sampled in ([\d.]+) (ms|s)", text).groups()
     return float(value) / (1000 if unit == "ms" else 1)
@@ -134,11 +127,11 @@ def browser_figures(site_url):
         wait_ready(page)
         figures["load"] = time.perf_counter() - start
         for engine in ("reference", "fast"):
-            seconds = train_seconds(page, DEFAULT_STEPS, engine=engine, block_size=8)
+            seconds = train_seconds(page, DEFAULT_STEPS, engine=engine, **{"block-size": DEFAULTS["block_size"]})
             figures[engine].update({"steps/s": DEFAULT_STEPS / seconds, "run": seconds,
                                     "names": generate_seconds(page)})
         figures["fast"]["long run"] = train_seconds(page, LONG_RUN["steps"], engine="fast",
-                                                    block_size=LONG_RUN["block_size"])
+                                                    **{"block-size": LONG_RUN["block_size"]})
         figures["fast"]["stop"] = stop_seconds(page)
         browser.close()
     return figures

@@ -12,7 +12,7 @@ sys.path.insert(0, str(ROOT))
 import build  # noqa: E402
 from tools.browser import launch_chromium  # noqa: E402
 
-READY = "document.querySelector('[data-testid=status]').textContent.startsWith('Ready')"
+READY = "document.body.dataset.state === 'ready'"
 
 
 def main():
@@ -26,12 +26,12 @@ def main():
         page.goto(f"http://127.0.0.1:{server.server_address[1]}/")
         page.wait_for_function(READY, timeout=120_000)
         page.get_by_test_id("train").click()
-        page.wait_for_function(f"{READY} && document.querySelector('[data-testid=progress]')"
-                               ".textContent === 'step 500 / 500'", timeout=600_000)
+        page.wait_for_function("document.body.dataset.state === 'training'")
+        page.wait_for_function(READY, timeout=600_000)
         page.get_by_test_id("pace").fill("0")
         page.get_by_test_id("generate").click()
-        page.wait_for_function(f"{READY} && document.querySelectorAll('[data-testid=sample]').length === 20"
-                               " && !document.querySelector('.typing')", timeout=120_000)
+        page.wait_for_function("document.body.dataset.state === 'generating'")
+        page.wait_for_function(READY, timeout=120_000)
         (ROOT / "docs").mkdir(exist_ok=True)
         page.screenshot(path=ROOT / "docs" / "screenshot.png")
         browser.close()
