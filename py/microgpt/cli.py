@@ -6,9 +6,9 @@
 Output follows microgpt.py's own format, one line per step and per sample.
 """
 import argparse
+import os
 import random
 import sys
-from pathlib import Path
 
 from . import checkpoint
 from .dataset import load_docs
@@ -16,7 +16,7 @@ from .engines import get_engine
 from .errors import MicrogptError
 from .model import GPTConfig, num_params
 from .sampler import sample_name
-from .settings import SETTINGS, check_all
+from .settings import MAX_CHECKPOINT_BYTES, MAX_DATA_BYTES, MAX_PARAMS, SETTINGS, check_all
 from .trainer import Trainer
 
 DEFAULT_DATA = "data/names.txt"
@@ -27,7 +27,10 @@ def main(argv=None):
     try:
         args.command(args)
     except MicrogptError as e:
-        print(f"error: {e}", file=sys.stderr)
+        print(f"error: {printable(str(e))}", file=sys.stderr)
+        return 1
+    except MemoryError:
+        print("error: out of memory", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
@@ -46,9 +49,16 @@ def train(args):
     print(f"vocab size: {trainer.model.tokenizer.vocab_size}")
     model = trainer.model
     print(f"num params: {num_params(model.config, model.tokenizer.vocab_size)}")
-    while not trainer.done:
-        result = trainer.step()
-        print(f"step {result.step:4d} / {result.num_steps:4d} | loss {result.loss:.4f}", flush=True)
+    try:
+        while not trainer.done:
+            result = trainer.step()
+            print(f"step {result.step:4d} / {result.num_steps:4d} | loss {result.loss:.4f}", flush=True)
+    except KeyboardInterrupt:
+        if args.out and trainer.steps_done:
+            checkpoint.save(trainer.checkpoint(), args.out)
+            print(f"interrupted at step {trainer.steps_done} of {trainer.num_steps}: saved the run so far "
+                  f"to {args.out} (carry on with --resume {args.out})", file=sys.stderr)
+        raise
     if args.out:
         checkpoint.save(trainer.checkpoint(), args.out)
     print_samples(trainer.model, trainer.engine, args, sampling_stream(trainer.rng, args.sample_seed))
@@ -69,7 +79,13 @@ def sampling_stream(run_stream, seed):
 
 def print_samples(model, engine, args, rng):
     for i in range(args.samples):
-        print(f"sample {i + 1:2d}: {sample_name(model, engine, args.temperature, rng)}", flush=True)
+        print(f"sample {i + 1:2d}: {printable(sample_name(model, engine, args.temperature, rng))}", flush=True)
+
+
+def printable(text):
+    """text with every character a terminal would act on (ESC, a newline, a lone surrogate...)
+    written as an escape instead: a dataset or a checkpoint can't drive the terminal."""
+    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
 
 
 def check_settings(args):
@@ -78,15 +94,21 @@ def check_settings(args):
     if getattr(args, "resume", None) is None and "n_embd" in vars(args):
         GPTConfig(args.n_embd, args.n_head, args.n_layer, args.block_size)  # e.g. heads divide n_embd
     out = getattr(args, "out", None)
-    if out and not Path(out).resolve().parent.is_dir():
-        raise MicrogptError(f"cannot write checkpoint {out}: its folder does not exist")
+    if out is not None:
+        checkpoint.check_writable(out)
+        for flag, path in (("--data", args.data), ("--resume", args.resume)):
+            if path and os.path.exists(path) and os.path.exists(out) and os.path.samefile(path, out):
+                raise MicrogptError(f"--out {out} would overwrite the {flag} file")
 
 
 def parser():
-    p = argparse.ArgumentParser(prog="microgpt", description="Train a tiny GPT and sample names from it.")
+    p = argparse.ArgumentParser(
+        prog="microgpt", description="Train a tiny GPT and sample names from it.",
+        epilog=f"Limits: data files up to {MAX_DATA_BYTES // 2**20} MB, checkpoints up to "
+               f"{MAX_CHECKPOINT_BYTES // 2**20} MB, models up to {MAX_PARAMS:,} parameters.")
     commands = p.add_subparsers(required=True, metavar="COMMAND")
 
-    t = commands.add_parser("train", help="train a model, print losses, then sample names")
+    t = commands.add_parser("train", help="train a model, print losses, then sample names", epilog=p.epilog)
     t.set_defaults(command=train)
     t.add_argument("--data", default=DEFAULT_DATA, help=f"text file, one document per line (default {DEFAULT_DATA})")
     add_setting(t, "steps", "training steps, one document each")
@@ -102,7 +124,7 @@ def parser():
                    "(its settings replace the model flags and --steps/--seed)")
     add_sampling_args(t)
 
-    s = commands.add_parser("sample", help="sample names from a saved model")
+    s = commands.add_parser("sample", help="sample names from a saved model", epilog=p.epilog)
     s.set_defaults(command=sample)
     s.add_argument("--model", required=True, help="JSON checkpoint written by train --out")
     add_setting(s, "sample_seed", "random seed (default: continue the saved run's random stream)", flag="--seed")

@@ -7,26 +7,34 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from .errors import MicrogptError
+from .settings import MAX_DATA_BYTES
 
 
 def parse_docs(text):
-    """The documents in a text: its stripped, non-empty lines."""
-    return [line.strip() for line in text.splitlines() if line.strip()]
+    """The documents in a text: its lines, split at universal newlines (\n, \r\n or \r, as
+    Python's open() reads them), stripped, empty ones dropped. A byte-order mark is not text."""
+    lines = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return [line.strip() for line in lines if line.strip()]
 
 
 def load_docs(path):
-    """Read the documents of a UTF-8 text file, or say clearly why they can't be had."""
+    """Read the documents of a UTF-8 text file, or say clearly why they can't be had. The page
+    reads the same bytes the same way: a file gives the same documents everywhere."""
     try:
-        with open(path, encoding="utf-8") as f:
-            text = f.read()
+        with open(path, "rb") as f:
+            data = f.read(MAX_DATA_BYTES + 1)  # never more: /dev/zero has no end
     except FileNotFoundError:
         raise MicrogptError(f"data file not found: {path}") from None
     except IsADirectoryError:
         raise MicrogptError(f"data path is a folder, not a file: {path}") from None
-    except UnicodeDecodeError:
-        raise MicrogptError(f"data file is not UTF-8 text: {path}") from None
     except OSError as e:
         raise MicrogptError(f"cannot read data file {path}: {e.strerror}") from None
+    if len(data) > MAX_DATA_BYTES:
+        raise MicrogptError(f"data file is larger than {MAX_DATA_BYTES // 2**20} MB: {path}")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise MicrogptError(f"data file is not UTF-8 text: {path}") from None
     docs = parse_docs(text)
     if not docs:
         raise MicrogptError(f"data file has no non-empty lines: {path}")

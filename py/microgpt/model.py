@@ -8,7 +8,7 @@ import math
 from dataclasses import asdict, dataclass
 
 from .errors import MicrogptError
-from .settings import DEFAULTS
+from .settings import DEFAULTS, MAX_PARAMS
 
 INIT_STD = 0.08  # std of the Gaussian the weights start from
 
@@ -58,7 +58,18 @@ def zeros_like(weights):
 
 
 def num_params(config, vocab_size):
-    return sum(rows * cols for rows, cols in param_shapes(config, vocab_size).values())
+    """The sum of param_shapes' sizes, without building them: per layer, 4 attention matrices
+    of d x d and 2 MLP matrices of 4d x d."""
+    d = config.n_embd
+    return 2 * vocab_size * d + config.block_size * d + config.n_layer * 12 * d * d
+
+
+def check_size(config, vocab_size):
+    """Refuse a model too big to build, before anything of it is allocated."""
+    n = num_params(config, vocab_size)
+    if n > MAX_PARAMS:
+        raise MicrogptError(f"a model of {n:,} parameters is too big (the limit is {MAX_PARAMS:,}); "
+                            "use fewer layers, a narrower embedding or fewer characters")
 
 
 def check_weights(weights, config, vocab_size, what="weights"):

@@ -59,3 +59,13 @@ def check(name, value):
 def check_all(**values):
     """The values, each checked with check(); model shapes are checked by GPTConfig."""
     return {name: check(name, value) for name, value in values.items()}
+
+
+# The most the CLI and the page will read or build, checked before anything is allocated.
+# The largest model the page allows (n_embd 64, 4 layers, block size 32) has about 0.2 million
+# parameters plus 128 per character of the vocabulary, and a checkpoint of it (its weights
+# and Adam's two moments) takes about 15 MB; the biggest built-in dataset is 0.2 MB.
+MAX_DATA_BYTES = 16 * 2**20  # a dataset file
+MAX_CHECKPOINT_BYTES = 64 * 2**20  # a checkpoint file
+MAX_PARAMS = 1_000_000  # the parameters a config and vocabulary imply
+MAX_MAGNITUDE = 1e9  # any number in a checkpoint: weights stay near 1, Adam's moments too

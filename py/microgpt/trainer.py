@@ -1,4 +1,5 @@
 """Training, one step at a time, so a caller can report, pause, stop or save between steps."""
+import math
 import random
 from dataclasses import dataclass
 
@@ -6,7 +7,7 @@ from .checkpoint import Checkpoint
 from .dataset import Tokenizer
 from .engines import get_engine
 from .errors import MicrogptError
-from .model import GPTConfig, Model, init_weights
+from .model import GPTConfig, Model, check_size, init_weights
 from .settings import DEFAULTS
 
 
@@ -39,6 +40,7 @@ class Trainer:
         self.rng = random.Random(seed)
         self.docs = _in_run_order(docs, self.rng)
         tokenizer = Tokenizer.from_docs(self.docs)
+        check_size(config, tokenizer.vocab_size)
         self.model = Model(config, tokenizer, init_weights(config, tokenizer.vocab_size, self.rng))
         self.optimizer = self.engine.Optimizer(self.model.weights)
         self.steps_done = 0
@@ -76,6 +78,8 @@ class Trainer:
         i = self.steps_done
         tokens = self.model.tokenizer.encode(self.docs[i % len(self.docs)])
         loss, grads = self.engine.loss_and_grads(self.model.config, self.model.weights, tokens)
+        if not math.isfinite(loss):  # refuse the update: the model stays as it was before it
+            raise MicrogptError(f"training diverged at step {i + 1}: the loss is {loss}")
         self.optimizer.step(grads, i, self.num_steps)
         self.steps_done = i + 1
         return StepResult(self.steps_done, self.num_steps, loss)

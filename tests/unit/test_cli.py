@@ -140,7 +140,7 @@ def tampered(data, change):
     (lambda d: d["weights"].pop("wpe"), "expected matrices"),
     (lambda d: d["config"].update(n_head=3), "divisible"),
     (lambda d: d["train"]["adam"]["v"]["wte"][0].pop(), "adam.v"),
-    (lambda d: d.pop("train"), "missing"),
+    (lambda d: d.pop("train"), "exactly the fields"),
     (lambda d: d["train"]["adam"]["v"]["wte"][0].__setitem__(0, -1.0), "negative"),
 ])
 def test_bad_checkpoint_gets_a_one_line_error(capsys, tmp_path, saved_model, change, fragment):
