@@ -187,8 +187,17 @@ def build():
         "data": versioned(names),
     }
     (DIST / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    make_world_readable(DIST)
     print(f"built {DIST.relative_to(ROOT)}/ ({ours.name})")
     return DIST
+
+
+def make_world_readable(directory):
+    """Files 0644 and folders 0755, whatever the umask or pip gave them (pip's temporary wheel
+    is 0600): a dist/ uploaded with its permissions kept must not answer 403."""
+    directory.chmod(0o755)
+    for path in directory.rglob("*"):
+        path.chmod(0o755 if path.is_dir() else 0o644)
 
 
 # ---- serving ----
@@ -223,7 +232,12 @@ def command_build(args):
 
 
 def command_serve(args):
-    server = serve(build(), args.port)
+    try:
+        server = serve(DIST, args.port)  # bound first: a busy port must not cost a rebuild
+    except OSError as error:
+        raise BuildError(f"cannot serve on port {args.port}: {error.strerror}; "
+                         "try another, or --port 0 for any free one") from None
+    build()
     host, port = server.server_address[:2]
     print(f"serving dist/ at http://{host}:{port}/  (Ctrl+C to stop)", flush=True)
     try:

@@ -8,11 +8,18 @@ export class App {
     this.store = store;
     this.typewriter = typewriter;
     this.python = new PythonClient({
-      createWorker: () => new Worker(new URL("./worker.mjs", import.meta.url), { type: "module" }),
-      onFailure: (text) => this.store.update({
-        phase: "failed", status: `${text} Your settings are kept; restart Python to carry on.`,
-      }),
+      createWorker: () => new Worker(WORKER_URL, { type: "module" }),
+      onFailure: (report) => this.fail(report),
     });
+  }
+
+  // Python is gone: say why in a sentence or two, the technical part under Details.
+  async fail({ message, details, silent }) {
+    const whileLoading = this.state.phase === "loading";
+    if (silent) ({ message, details } = await diagnoseWorkerScript(details));
+    const status = whileLoading ? `Python could not start. ${message}`
+      : `${message} Your settings${this.state.model ? " and your trained model" : ""} are kept: restart Python to carry on.`;
+    this.store.update({ phase: "failed", status, failure: { details, whileLoading } });
   }
 
   get state() {
@@ -21,9 +28,14 @@ export class App {
 
   // Start Python, then reopen the model the page had, if any (after a restart).
   async load(shape) {
-    const status = (event) => this.store.update({ status: event.text });
+    let text = "Starting…";
+    const onEvent = (event) => {
+      if (event.type === "status") text = event.text;
+      const bytes = event.type === "download" && event.total ? ` ${megabytes(event.loaded)} of ${megabytes(event.total)} MB` : "";
+      this.store.update({ status: `${text}${bytes}` });
+    };
     await this.attempt(async () => {
-      const { dataset } = await this.python.request("load", {}, status);
+      const { dataset } = await this.python.request("load", {}, onEvent);
       this.store.update({ dataset });
       if (shape) await this.describe(shape);
       const { model } = this.state;
@@ -51,7 +63,7 @@ export class App {
 
   restart(shape) {
     this.typewriter.reset();
-    this.store.update({ phase: "loading", status: "Restarting Python…", message: "" });
+    this.store.update({ phase: "loading", status: "Restarting Python…", message: "", failure: null });
     this.python.restart();
     return this.load(shape);
   }
@@ -129,8 +141,35 @@ export class App {
   }
 }
 
+const WORKER_URL = new URL("./worker.mjs", import.meta.url);
+
+// Why a worker that never said a word did not start: its script is missing, mistyped or
+// unreachable (offline), or it broke while starting.
+async function diagnoseWorkerScript(details) {
+  let response;
+  try {
+    response = await fetch(WORKER_URL, { cache: "no-cache" });
+  } catch (error) {
+    return { message: "The page could not download its Python worker (worker.mjs): the network, or a " +
+      "blocker in the browser, refused it.", details: String(error) };
+  }
+  const type = response.headers.get("Content-Type") || "no type";
+  if (!response.ok) {
+    return { message: `The page could not download its Python worker (worker.mjs): the server answered ${response.status}.`,
+             details: `${WORKER_URL}: HTTP ${response.status}` };
+  }
+  if (!/javascript/.test(type)) {
+    return { message: `The server sends worker.mjs as ${type}; browsers run it only as text/javascript.`,
+             details: `${WORKER_URL}: Content-Type: ${type}` };
+  }
+  return { message: "The Python worker stopped while it started.", details };
+}
+
+const megabytes = (bytes) => (bytes / 1e6).toFixed(1);
+
 export function formatSeconds(seconds) {
   if (seconds < 1) return `${Math.round(seconds * 1000)} ms`;
   if (seconds < 60) return `${seconds.toFixed(1)} s`;
-  return `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)} min ${Math.floor(seconds % 60)} s`;
+  return `${Math.floor(seconds / 3600)} h ${Math.floor((seconds % 3600) / 60)} min`;
 }

@@ -9,6 +9,7 @@ import { MODEL_SHAPE, SETTINGS, FIELDS, queryFromSettings, settingsFromQuery } f
 import { Store } from "./state.js";
 import { Typewriter } from "./widgets/typewriter.js";
 
+window.microgptStarted = true; // (for the bootstrap check in index.html)
 const { values, problems } = settingsFromQuery(location.search);
 fillForm(values);
 
@@ -21,6 +22,19 @@ const readShape = () => {
   return shape.problems.length ? null : shape.values;
 };
 
+// A control that disables itself (Train, Stop, Generate) would drop the focus to <body>: hand
+// it to the control that does the job now. (Subscribed first: it sees the focus before the
+// panels disable anything.)
+const NEXT_FOCUS = { training: "stop", generating: "stop", ready: "train", failed: "restart" };
+store.subscribe((state, previous) => {
+  const focused = document.activeElement;
+  if (!previous || focused === document.body || !focused) return;
+  queueMicrotask(() => {
+    if (!focused.disabled) return;
+    const next = state.phase === "ready" && previous.phase === "generating" ? "generate" : NEXT_FOCUS[state.phase];
+    document.getElementById(next)?.focus();
+  });
+});
 mountStatus(store, app, readShape);
 mountTrain(store, app);
 mountGenerate(store, app);

@@ -3,15 +3,20 @@
 //
 // One request, one id, one reply (as in Pyodide's worker docs). The page sends
 //   {id, method, args}
-// and the worker answers that id with any number of events, then exactly one final reply:
+// and the worker answers that id at once with an acknowledgement, then with any number of
+// events, then exactly one final reply:
+//   {id, accepted: true}                the request has reached the worker
 //   {id, event}                         news while the request runs (see below)
 //   {id, result}                        done; result is plain data
-//   {id, error: {message, fatal}}       fatal false: bad input, the page carries on;
+//   {id, error: {message, details, fatal}}
+//                                       fatal false: bad input, the page carries on;
 //                                       fatal true: Python broke, the worker must be restarted
+//                                       (message: a sentence or two; details: the technical part)
 //
 // Methods, their args → their result, and [their events]:
 //   load {}                             → {dataset: {docs, vocab_size, chars, num_params}}
-//                                         [{type: "status", text}: what loading does now]
+//                                         [{type: "status", text}: what loading does now,
+//                                          {type: "download", loaded, total}: bytes so far]
 //   describe {n_embd, n_head, n_layer, block_size}
 //                                       → {docs, vocab_size, chars, num_params}
 //   train {steps, seed, engine, n_embd, n_head, n_layer, block_size}
@@ -35,32 +40,42 @@
 // Training and sampling run in chunks, and between chunks the worker yields to its event
 // loop, so a stop gets through without SharedArrayBuffer (which GitHub Pages can't enable).
 
-// A pending request that has sent no word for this long means Python is stuck. Loading
-// downloads ~14 MB and sends no news meanwhile; the reference engine's largest model takes
-// ~15 s a step.
-export const STALL_MS = { load: 180_000, other: 120_000 };
+// How long the client waits before it decides the worker is gone (the page can set other
+// limits in globalThis.MICROGPT_LIMITS_MS, as the tests do):
+// - silence: a pending request that has sent no word for this long means Python is stuck.
+//   Loading reports every download's progress but is silent while Python starts (seconds);
+//   the reference engine's largest model takes ~15 s a step.
+// - ack: a request sent to an idle worker is acknowledged at once by a living one; one sent
+//   while another runs may wait for the running chunk (a reference step) to end.
+export const LIMITS_MS = { load: 60_000, other: 120_000, ack: 3_000, loadAck: 30_000 };
 
 // A request that failed: error.fatal tells whether the worker is gone.
 export class PythonError extends Error {
-  constructor(message, fatal) {
+  constructor(message, fatal, details = "") {
     super(message);
     this.fatal = fatal;
+    this.details = details;
   }
 }
 
 export class PythonClient {
-  // createWorker() → a Worker; onFailure(text) when the worker dies or stops answering.
-  constructor({ createWorker, onFailure, stallMs = STALL_MS, checkEveryMs = 1000 }) {
-    Object.assign(this, { createWorker, onFailure, stallMs, checkEveryMs });
+  // createWorker() → a Worker. onFailure({message, details, silent}) when the worker dies or
+  // stops answering; silent: it never sent a word (its script may not have loaded).
+  constructor({ createWorker, onFailure, limitsMs = LIMITS_MS, checkEveryMs = 500 }) {
+    Object.assign(this, { createWorker, onFailure, limitsMs, checkEveryMs });
     this.nextId = 1;
     this.start();
   }
 
   start() {
-    this.pending = new Map(); // id → {method, resolve, reject, onEvent, heardAt}
+    this.pending = new Map(); // id → {method, resolve, reject, onEvent, heardAt, ackBy}
+    this.heard = false; // any word from this worker yet
     this.worker = this.createWorker();
     this.worker.onmessage = (event) => this.receive(event.data);
-    this.worker.onerror = (event) => this.fail(`The Python worker crashed: ${event.message || "unknown error"}`);
+    this.worker.onerror = (event) => {
+      event.preventDefault?.(); // reported here, not as an uncaught error
+      this.fail({ message: "The Python worker crashed.", details: event.message || "" });
+    };
     this.watchdog = setInterval(() => this.checkStall(), this.checkEveryMs);
   }
 
@@ -72,35 +87,47 @@ export class PythonClient {
   // Send a request; resolve with its result, or reject with a PythonError.
   request(method, args = {}, onEvent = () => {}) {
     const id = this.nextId++;
+    const now = performance.now();
+    const limits = { ...this.limitsMs, ...globalThis.MICROGPT_LIMITS_MS };
+    // Only a request to an idle worker can expect its acknowledgement at once.
+    const ackBy = this.pending.size ? null : now + (method === "load" ? limits.loadAck : limits.ack);
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { method, resolve, reject, onEvent, heardAt: performance.now() });
+      this.pending.set(id, { method, resolve, reject, onEvent, heardAt: now, ackBy });
       this.worker.postMessage({ id, method, args });
     });
   }
 
-  receive({ id, event, result, error }) {
+  receive({ id, accepted, event, result, error }) {
+    this.heard = true;
     const request = this.pending.get(id);
     if (!request) return; // a request of a worker that was restarted since
     request.heardAt = performance.now();
+    request.ackBy = null;
+    if (accepted) return;
     if (event) return request.onEvent(event);
     this.pending.delete(id);
-    if (error) request.reject(new PythonError(error.message, error.fatal));
+    if (error) request.reject(new PythonError(error.message, error.fatal, error.details));
     else request.resolve(result);
-    if (error?.fatal) this.fail(error.message);
+    if (error?.fatal) this.fail(error);
   }
 
   checkStall() {
     const now = performance.now();
-    for (const { method, heardAt } of this.pending.values()) {
-      if (now - heardAt > (this.stallMs[method] ?? this.stallMs.other)) {
-        return this.fail("Python has stopped responding.");
+    const limits = { ...this.limitsMs, ...globalThis.MICROGPT_LIMITS_MS };
+    for (const { method, heardAt, ackBy } of this.pending.values()) {
+      if (ackBy !== null && now > ackBy) {
+        return this.fail({ message: "The Python worker has stopped: it no longer answers." });
+      }
+      if (now - heardAt > (method === "load" ? limits.load : limits.other)) {
+        return this.fail({ message: "Python has stopped responding." });
       }
     }
   }
 
-  fail(text) {
-    this.shutDown(text);
-    this.onFailure(text);
+  fail({ message, details = "" }) {
+    const silent = !this.heard;
+    this.shutDown(message);
+    this.onFailure({ message, details, silent });
   }
 
   // End the worker; every request still pending fails.

@@ -54,7 +54,7 @@ export function settingsFromQuery(search) {
     values[name] = spec.default;
     if (!params.has(name)) continue;
     const [value, why] = parseSetting(name, params.get(name));
-    if (why) problems.push(`${name}=${params.get(name)} ${why}; using ${spec.default ?? "none"}.`);
+    if (why) problems.push(`${name}=${shorten(params.get(name))} ${why}; using ${spec.default ?? "none"}.`);
     else values[name] = value;
   }
   for (const why of crossCheck(values)) {
@@ -91,3 +91,6 @@ export function readSettings(raw, names) {
 }
 
 const capitalize = (text) => text[0].toUpperCase() + text.slice(1);
+
+// A value from a link, cut short: a link can hold thousands of characters.
+const shorten = (text) => (text.length > 24 ? `${text.slice(0, 20)}…` : text);

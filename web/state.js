@@ -26,6 +26,7 @@ export const INITIAL_STATE = {
   model: null, // the model to sample from: {engine, step, numSteps, checkpoint (JSON), drawn}
   //   drawn: names drawn so far from the run's own random stream (null once unknown)
   batch: null, // the names being or last generated: {seed, first, count}
+  failure: null, // why Python stopped: {details, whileLoading}
 };
 
 export class Store {

@@ -1,6 +1,7 @@
 // The Python worker: loads Pyodide, installs the microgpt wheel with micropip, and runs a
 // microgpt Session for the page. Its requests and replies are documented in python.js.
 // Settings reach Python only as call arguments, never as Python source.
+import { DownloadError, watchDownloads } from "./downloads.js";
 
 const CHUNK_SECONDS = 0.05; // compute between two looks at the inbox: a stop lands within ~this
 
@@ -10,6 +11,7 @@ const inbox = [];
 let working = false;
 
 self.onmessage = ({ data: request }) => {
+  reply(request.id, { accepted: true });
   if (request.method === "stop") {
     stopRequested = true;
     return reply(request.id, { result: null });
@@ -101,43 +103,52 @@ function nextTask() {
 // A MicrogptError is the user's bad input: say it and carry on. Anything else is a crash.
 function describeError(error) {
   if (error?.type === "MicrogptError") return { message: lastLine(error.message), fatal: false };
-  return { message: String(error?.message || error), fatal: true };
+  if (error instanceof DownloadError) return { message: error.message, details: error.details, fatal: true };
+  return { message: "Python stopped with an error.", details: String(error?.stack || error), fatal: true };
 }
 
 const lastLine = (text) => text.trim().split("\n").pop().replace(/^[\w.]*MicrogptError: /, "");
 
+// Load Python and our package, and open a Session on the names. Every download is watched
+// (downloads.js): the page sees bytes arrive, and the first one that fails ends loading with
+// its reason, instead of leaving Pyodide to wait for it.
 async function load(emit) {
-  try {
-    const base = new URL("./", self.location.href);
-    // The one file whose name never changes with its content; all it points at is versioned.
-    const manifest = await (await fetch(new URL("manifest.json", base), { cache: "no-cache" })).json();
-    emit({ type: "status", text: "Loading Python (Pyodide)…" });
-    const { loadPyodide } = await import(new URL(`${manifest.pyodide}pyodide.mjs`, base).href);
-    pyodide = await loadPyodide({ indexURL: new URL(manifest.pyodide, base).href });
+  const failed = watchDownloads((loaded, total) => emit({ type: "download", loaded, total }));
+  failed.catch(() => {}); // (raced below; unraced once loading is over)
+  return Promise.race([loadSession(emit), failed]);
+}
 
-    emit({ type: "status", text: "Installing microgpt…" });
-    // PyPI's micropip wheel is not the one pyodide-lock.json hashes (build.py checked its own
-    // pin), so it is loaded by URL. A failed loadPackage only logs, so collect its errors, and
-    // check by importing.
-    const errors = [];
-    await pyodide.loadPackage(new URL(manifest.micropip, base).href, {
-      messageCallback: () => {},
-      errorCallback: (message) => errors.push(message),
-    });
-    if (errors.length) throw new Error(`micropip did not load: ${errors.join("; ")}`);
-    const micropip = pyodide.pyimport("micropip");
-    // Keyword arguments need callKwargs: a positional object would be `keep_going`.
-    await micropip.install.callKwargs(new URL(manifest.wheel, base).href, { deps: false });
-    micropip.destroy();
+async function loadSession(emit) {
+  const base = new URL("./", self.location.href);
+  // The one file whose name never changes with its content; all it points at is versioned.
+  const manifest = await (await fetch(new URL("manifest.json", base), { cache: "no-cache" })).json();
+  emit({ type: "status", text: "Loading Python (Pyodide)…" });
+  const pyodideURL = new URL(manifest.pyodide, base);
+  // Fetched once first, so a missing or mistyped script is named; the imports then come
+  // from the HTTP cache.
+  await Promise.all(["pyodide.mjs", "pyodide.asm.mjs"].map(async (name) => (await fetch(new URL(name, pyodideURL))).arrayBuffer()));
+  const { loadPyodide } = await import(new URL("pyodide.mjs", pyodideURL).href);
+  pyodide = await loadPyodide({ indexURL: pyodideURL.href });
 
-    emit({ type: "status", text: "Loading the names dataset…" });
-    const response = await fetch(new URL(manifest.data, base));
-    if (!response.ok) throw new Error(`could not fetch ${manifest.data} (${response.status})`);
-    const sessionModule = pyodide.pyimport("microgpt.session");
-    take = sessionModule.take;
-    session = sessionModule.Session.callKwargs({ text: await response.text() });
-    return { dataset: call(session.describe, {}) };
-  } catch (error) {
-    throw new Error(`Loading failed: ${error.message || error}`);
-  }
+  emit({ type: "status", text: "Installing microgpt…" });
+  // PyPI's micropip wheel is not the one pyodide-lock.json hashes (build.py checked its own
+  // pin), so it is loaded by URL. A failed loadPackage only logs, so collect its errors, and
+  // check by importing.
+  const errors = [];
+  await pyodide.loadPackage(new URL(manifest.micropip, base).href, {
+    messageCallback: () => {},
+    errorCallback: (message) => errors.push(message),
+  });
+  if (errors.length) throw new Error(`micropip did not load: ${errors.join("; ")}`);
+  const micropip = pyodide.pyimport("micropip");
+  // Keyword arguments need callKwargs: a positional object would be `keep_going`.
+  await micropip.install.callKwargs(new URL(manifest.wheel, base).href, { deps: false });
+  micropip.destroy();
+
+  emit({ type: "status", text: "Loading the names dataset…" });
+  const response = await fetch(new URL(manifest.data, base));
+  const sessionModule = pyodide.pyimport("microgpt.session");
+  take = sessionModule.take;
+  session = sessionModule.Session.callKwargs({ text: await response.text() });
+  return { dataset: call(session.describe, {}) };
 }

@@ -7,6 +7,8 @@ provokes an error on purpose removes what it expected from the `problems` list.
 Every test in this folder is marked `e2e`: `python3 -m pytest -m "not e2e"` leaves them out.
 """
 
+import functools
+import http.server
 import os
 import sys
 import threading
@@ -123,3 +125,34 @@ def page(browser, problems):
     yield page
     context.close()
     assert not problems, "the browser reported problems:\n" + "\n".join(problems)
+
+
+class TamperingHandler(build.Handler):
+    """build.py's handler, except for the paths in `tamper` (suffix → action(handler)): a server
+    that is misconfigured, missing files or slow, on purpose."""
+    tamper = {}
+
+    def do_GET(self):
+        path = urlsplit(self.path).path
+        for suffix, action in self.tamper.items():
+            if path.endswith(suffix):
+                return action(self)
+        return super().do_GET()
+
+
+@pytest.fixture
+def tampered_site(dist):
+    """A function(tamper) → URL of dist/ served by a TamperingHandler; stopped after the test."""
+    servers = []
+
+    def tampered_site(tamper):
+        handler = type("Handler", (TamperingHandler,), {"tamper": tamper})
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(dist)))
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return url_of(server)
+
+    yield tampered_site
+    for server in servers:
+        server.shutdown()
+        server.server_close()

@@ -163,9 +163,12 @@ def test_settings_url_prefills_controls_and_matches_cpython(page, site_url, engi
 
 
 def test_bad_url_values_get_a_message_and_the_default(page, site_url):
-    open_page(page, site_url, "steps=abc&temperature=-1&n_embd=10&seed=4")
+    open_page(page, site_url, "steps=abc&temperature=-1&n_embd=10&seed=4&sample_seed=" + "9" * 5000)
     message = page.get_by_test_id("message").inner_text()
-    assert "steps=abc" in message and "temperature=-1" in message and "divisible" in message
+    assert "steps=abc" in message and "temperature=-1" in message
+    assert "Embedding width (10) must be divisible by heads (4). Using the default model shape." in message
+    assert "sample_seed=99999999999999999999… must be a whole number from 0 to 2147483647; using none." in message
+    assert len(message) < 400  # a long value is not echoed in full
     assert page.get_by_test_id("steps").input_value() == "500"
     assert page.get_by_test_id("temperature").input_value() == "0.5"
     assert page.get_by_test_id("n-embd").input_value() == "16"
@@ -229,7 +232,11 @@ def test_a_python_failure_is_reported_with_a_restart_button(page, dist, tmp_path
     (broken / "manifest.json").write_text(json.dumps(manifest))
     page.goto(serve_directory(broken))
     wait_for_state(page, "failed")
-    assert "Loading failed" in page.inner_text(STATUS) and "restart Python" in page.inner_text(STATUS)
+    assert page.inner_text(STATUS) == ("Python could not start. missing-0.1.0-py3-none-any.whl could not be "
+                                       "downloaded: the server answered 404 (not found).")
+    assert page.get_by_test_id("restart").inner_text() == "Retry"
+    page.get_by_test_id("details").click()
+    assert "wheels/missing-0.1.0-py3-none-any.whl: HTTP 404" in page.get_by_test_id("details").inner_text()
     assert not page.evaluate("document.body.classList.contains('busy')")  # no endless spinner
     assert page.get_by_test_id("train").is_disabled()
     page.get_by_test_id("restart").click()

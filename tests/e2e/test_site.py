@@ -2,10 +2,15 @@
 
 import json
 import os
+import subprocess
+import sys
 import urllib.request
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def fetch(url):
@@ -56,3 +61,19 @@ def test_page_works_under_a_sub_path(page, dist, sync_api, tmp_path, serve_direc
     page.goto(serve_directory(tmp_path) + "some/sub/path/")
     page.wait_for_function("document.body.dataset.state === 'ready'")
     assert page.get_by_test_id("status").inner_text() == "Ready"
+
+
+def test_every_file_in_dist_is_world_readable(dist):
+    for path in [dist, *dist.rglob("*")]:
+        assert path.stat().st_mode & 0o777 == (0o755 if path.is_dir() else 0o644), path
+
+
+def test_serve_on_a_busy_port_says_so_in_one_line_without_rebuilding(dist, site_url):
+    busy_port = urlsplit(site_url).port
+    built_at = (dist / "manifest.json").stat().st_mtime_ns
+    result = subprocess.run([sys.executable, str(ROOT / "build.py"), "serve", "--port", str(busy_port)],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0
+    assert result.stderr.count("\n") == 1 and "--port 0" in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
+    assert (dist / "manifest.json").stat().st_mtime_ns == built_at  # dist/ untouched

@@ -25,12 +25,12 @@ class FakeWorker {
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function client(stallMs = { load: 1000, other: 150 }) {
+function client(limitsMs = { load: 1000, other: 150, ack: 100, loadAck: 1000 }) {
   const workers = [], failures = [];
   const python = new PythonClient({
     createWorker: () => workers[workers.push(new FakeWorker()) - 1],
-    onFailure: (text) => failures.push(text),
-    stallMs,
+    onFailure: ({ message }) => failures.push(message),
+    limitsMs,
     checkEveryMs: 20,
   });
   return { python, workers, failures };
@@ -59,6 +59,7 @@ test("each request gets its own id, its events, and exactly one reply", async ()
 test("bad input rejects one request and keeps the worker", async () => {
   const { python, workers, failures } = client();
   const request = python.request("describe", { n_embd: 10 });
+  workers[0].reply(workers[0].sent[0].id, { accepted: true });
   workers[0].reply(workers[0].sent[0].id, { error: { message: "n_embd must be…", fatal: false } });
   await assert.rejects(request, { message: "n_embd must be…", fatal: false });
   assert.equal(workers[0].terminated, false);
@@ -70,6 +71,7 @@ test("the watchdog stays quiet for a slow request that keeps sending news", asyn
   const { python, workers, failures } = client();
   const request = python.request("train", {}, () => {});
   const { id } = workers[0].sent[0];
+  workers[0].reply(id, { accepted: true });
   for (let i = 0; i < 8; i++) { // 8 × 60 ms: three times the stall limit, with news all along
     await sleep(60);
     workers[0].reply(id, { event: { type: "progress" } });
@@ -84,6 +86,7 @@ test("the watchdog stays quiet for a slow request that keeps sending news", asyn
 test("the watchdog fires for a request that goes silent, and a restart starts afresh", async () => {
   const { python, workers, failures } = client();
   const request = python.request("generate", {});
+  workers[0].reply(workers[0].sent[0].id, { accepted: true });
   await assert.rejects(request, { fatal: true }); // rejected when the watchdog gives up
   assert.deepEqual(failures, ["Python has stopped responding."]);
   assert.equal(workers[0].terminated, true);
@@ -95,7 +98,7 @@ test("the watchdog fires for a request that goes silent, and a restart starts af
 });
 
 test("loading has a longer limit than other requests", async () => {
-  const { python, workers, failures } = client({ load: 400, other: 50 });
+  const { python, workers, failures } = client({ load: 400, other: 50, ack: 50, loadAck: 400 });
   const load = python.request("load");
   await sleep(200); // silent for four times the other requests' limit: still fine
   assert.deepEqual(failures, []);
@@ -108,10 +111,41 @@ test("a fatal error fails every pending request and reports once", async () => {
   const { python, workers, failures } = client();
   const train = python.request("train");
   const save = python.request("save");
-  workers[0].reply(workers[0].sent[0].id, { error: { message: "Python crashed", fatal: true } });
+  workers[0].reply(workers[0].sent[0].id, { error: { message: "Python crashed", details: "trace", fatal: true } });
   await assert.rejects(train, { fatal: true });
   await assert.rejects(save, { fatal: true });
   assert.deepEqual(failures, ["Python crashed"]);
+});
+
+test("a request to a dead idle worker fails within the acknowledgement limit", async () => {
+  const { python, failures } = client();
+  const started = performance.now();
+  await assert.rejects(python.request("generate", {}), { fatal: true }); // no one acknowledges it
+  assert.ok(performance.now() - started < 140); // the ack limit (100 ms), not the silence limit
+  assert.deepEqual(failures, ["The Python worker has stopped: it no longer answers."]);
+});
+
+test("a request sent while another runs need not be acknowledged at once", async () => {
+  const { python, workers, failures } = client({ load: 1000, other: 400, ack: 50, loadAck: 1000 });
+  const train = python.request("train", {}, () => {});
+  const [{ id }] = workers[0].sent;
+  workers[0].reply(id, { accepted: true });
+  const stop = python.request("stop"); // the worker is inside a long step: no answer for a while
+  await sleep(200);
+  assert.deepEqual(failures, []);
+  workers[0].reply(workers[0].sent[1].id, { accepted: true });
+  workers[0].reply(workers[0].sent[1].id, { result: null });
+  workers[0].reply(id, { result: "stopped" });
+  assert.equal(await stop, null);
+  assert.equal(await train, "stopped");
+  python.shutDown("test over");
+});
+
+test("a worker that never said a word is reported as silent", () => {
+  const reports = [];
+  const python = new PythonClient({ createWorker: () => new FakeWorker(), onFailure: (report) => reports.push(report) });
+  python.worker.onerror({ message: "" });
+  assert.equal(reports[0].silent, true);
 });
 
 test("the state store checks each change of phase and tells subscribers", () => {
@@ -128,4 +162,9 @@ test("the state store checks each change of phase and tells subscribers", () => 
   store.update({ phase: "loading" });
   assert.deepEqual(seen, [[null, "loading"], ["loading", "ready"], ["ready", "ready"], ["ready", "training"],
                           ["training", "failed"], ["failed", "loading"]]);
+});
+
+test("durations read as a person would say them", async () => {
+  const { formatSeconds } = await import("../../web/app.js");
+  assert.deepEqual([0.0421, 12.34, 75.9, 141611].map(formatSeconds), ["42 ms", "12.3 s", "1 min 15 s", "39 h 20 min"]);
 });

@@ -1,9 +1,10 @@
-// The status line, the message box and Restart; and the page's phase as
+// The status line, the message box, Details and Restart; and the page's phase as
 // document.body.dataset.state, the contract that tests and tools wait on.
 
 export function mountStatus(store, app, readShape) {
   const status = document.getElementById("status");
   const message = document.getElementById("message");
+  const details = document.getElementById("details");
   const restart = document.getElementById("restart");
   restart.addEventListener("click", () => app.restart(readShape()));
 
@@ -14,5 +15,8 @@ export function mountStatus(store, app, readShape) {
     message.textContent = state.message;
     message.hidden = !state.message;
     restart.hidden = state.phase !== "failed";
+    restart.textContent = state.failure?.whileLoading ? "Retry" : "Restart Python";
+    details.hidden = !state.failure?.details;
+    details.querySelector("pre").textContent = state.failure?.details ?? "";
   });
 }

@@ -7,6 +7,8 @@ export class LossChart {
     this.canvas = canvas;
     this.reset(1);
     new ResizeObserver(() => this.requestDraw()).observe(canvas);
+    // The colours come from CSS, which changes with the colour scheme: draw again in the new ones.
+    matchMedia("(prefers-color-scheme: dark)").addEventListener("change", () => this.requestDraw());
   }
 
   reset(numSteps) {

@@ -1,0 +1,99 @@
+// Every download the worker makes while loading (Pyodide's own included: it calls fetch),
+// watched: bytes loaded out of bytes total, for the page to show, and a plain reason the
+// moment one fails. Without this, a missing or mistyped pyodide.asm.wasm leaves Pyodide
+// waiting forever, with the cause only in the console.
+
+const PROGRESS_EVERY_MS = 200;
+
+// A download that failed: message for a person, details for the curious.
+export class DownloadError extends Error {
+  constructor(message, details) {
+    super(message);
+    this.details = details;
+  }
+}
+
+// Patch fetch and WebAssembly.instantiateStreaming in this worker. onProgress(loaded, total)
+// is called a few times a second while bytes arrive. Returns a promise that rejects with a
+// DownloadError as soon as any download fails; race it against the loading it watches.
+export function watchDownloads(onProgress) {
+  const realFetch = self.fetch.bind(self);
+  const files = new Map(); // url → {loaded, total}
+  let lastReport = 0, reject;
+  const failure = new Promise((_, r) => (reject = r));
+  const fail = (error) => {
+    reject(error);
+    return error;
+  };
+  const report = (force) => {
+    const now = performance.now();
+    if (!force && now - lastReport < PROGRESS_EVERY_MS) return;
+    lastReport = now;
+    let loaded = 0, total = 0;
+    for (const file of files.values()) {
+      loaded += file.loaded;
+      total += Math.max(file.total, file.loaded);
+    }
+    onProgress(loaded, total);
+  };
+
+  self.fetch = async (input, init) => {
+    const url = new URL(input instanceof Request ? input.url : input, self.location.href);
+    const name = url.pathname.split("/").pop();
+    let response;
+    try {
+      response = await realFetch(input, init);
+    } catch (error) {
+      throw fail(new DownloadError(`${name} could not be downloaded: the network, or a blocker in the ` +
+        "browser, refused it.", `${url.href}: ${error.message}`));
+    }
+    const type = response.headers.get("Content-Type") || "";
+    if (!response.ok) {
+      throw fail(new DownloadError(`${name} could not be downloaded: the server answered ` +
+        `${response.status}${response.status === 404 ? " (not found)" : ""}.`, `${url.href}: HTTP ${response.status} ${response.statusText}`));
+    }
+    if (/\.m?js$/.test(name) && !/^(text|application)\/(x-)?javascript/.test(type)) {
+      throw fail(new DownloadError(`The server sends ${name} as ${type || "no type at all"}; browsers run ` +
+        "scripts only when they come as text/javascript.", `${url.href}: Content-Type: ${type}`));
+    }
+    if (name.endsWith(".wasm") && !type.startsWith("application/wasm")) {
+      throw fail(new DownloadError(`The server sends .wasm files as ${type || "no type at all"}; it must ` +
+        "send them as application/wasm.", `${url.href}: Content-Type: ${type}`));
+    }
+    const file = { loaded: 0, total: Number(response.headers.get("Content-Length")) || 0 };
+    files.set(url.href, file);
+    const counted = response.body.pipeThrough(new TransformStream({
+      transform(chunk, controller) {
+        if (file.loaded === 0 && name.endsWith(".wasm") && !isWasm(chunk)) {
+          return controller.error(fail(new DownloadError(`${name} is not WebAssembly: the server sent ` +
+            "something else under its name.", `${url.href}: first bytes ${[...chunk.slice(0, 8)]}`)));
+        }
+        file.loaded += chunk.byteLength;
+        report(false);
+        controller.enqueue(chunk);
+      },
+      flush(controller) {
+        report(true);
+        if (file.loaded === 0) {
+          controller.error(fail(new DownloadError(`${name} could not be downloaded: the server sent an ` +
+            "empty file.", `${url.href}: 0 bytes`)));
+        }
+      },
+    }));
+    const watched = new Response(counted, { status: response.status, statusText: response.statusText,
+                                            headers: response.headers });
+    Object.defineProperty(watched, "url", { value: response.url });
+    return watched;
+  };
+
+  // Pyodide compiles the wasm with instantiateStreaming and, if that fails, only logs it.
+  const instantiateStreaming = WebAssembly.instantiateStreaming.bind(WebAssembly);
+  WebAssembly.instantiateStreaming = (source, imports) => instantiateStreaming(source, imports).catch((error) => {
+    throw fail(error instanceof DownloadError ? error : new DownloadError(
+      "pyodide.asm.wasm could not be compiled: the file is damaged or not the one this page expects.",
+      String(error)));
+  });
+  return failure;
+}
+
+const isWasm = (chunk) => chunk[0] === 0x00 && chunk[1] === 0x61 && chunk[2] === 0x73 && chunk[3] === 0x6d; // \0asm
