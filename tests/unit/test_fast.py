@@ -12,7 +12,6 @@ import pytest
 
 from microgpt import GPTConfig, Tokenizer, Trainer, fast, load_docs, reference, sample_name
 from microgpt.autograd import Value
-from microgpt.engines import DEFAULT_ENGINE, get_engine
 from microgpt.model import init_weights
 
 from helpers import DATA, REFERENCE_RUNS, ROOT, cli_args, run_cli
@@ -28,11 +27,6 @@ NAMES_SAMPLES = DATA / "names-default-500steps.names"
 CITIES = (DATA / "cities.txt").read_text(encoding="utf-8").split("\n")
 CITIES = [city for city in CITIES if city]
 CITY_TOKENIZER = Tokenizer.from_docs(CITIES)  # a non-ASCII vocabulary
-
-
-def test_fast_is_registered_and_the_default():
-    assert get_engine("fast") is fast
-    assert DEFAULT_ENGINE == "fast"
 
 
 @pytest.mark.parametrize("run", REFERENCE_RUNS)
@@ -126,34 +120,30 @@ def test_decoder_keeps_the_weights_it_was_given():
     assert next_logits(1) == untouched(1)
 
 
-@pytest.mark.parametrize("n_rows, n", [(1, 1), (1, 6), (5, 5), (3, 9), (1, 40), (36, 36)])
-def test_causal_softmax_is_the_value_softmax_row_by_row(n_rows, n):
-    rng = random.Random(n_rows * 100 + n)
-    logits = [[rng.gauss(0, 3) for _ in range(n)] for _ in range(n_rows)]
-    scale = (4**0.5) ** -1
-    expected = []
-    for i, row in enumerate(logits):
-        seen = n - n_rows + i + 1
-        probs = reference.softmax([Value(logit) * scale for logit in row[:seen]])
-        expected.append([p.data for p in probs] + [0.0] * (n - seen))
-    assert fast.causal_softmax(logits, scale) == expected
+@pytest.mark.parametrize("T, n_head", [(10, 4), (40, 2)])  # 40: past the written-out softmax
+def test_attention_one_position_at_a_time_is_all_at_once(T, n_head):
+    # The decoder's way (a KVCache, one query at a time) and training's give the same floats.
+    rng = random.Random(T)
+    C = 4 * n_head
+    qkv = [[rng.gauss(0, 1) for _ in range(3 * C)] for _ in range(T)]
+    out, cache = fast.attention_forward(qkv, n_head)
+    kv_cache = fast.KVCache.empty(n_head, C)
+    assert [fast.attention_forward([row], n_head, kv_cache)[0][0] for row in qkv] == out
+    assert [len(A) for A in cache.weights] == [T] * n_head
 
 
-def test_long_kernels_add_left_to_right():
-    rng = random.Random(5)
-    for n in (1, 7, 64, 65, 200):
-        a = [rng.gauss(0, 1) for _ in range(n)]
-        b = [rng.gauss(0, 1) for _ in range(n)]
-        dot = 0.0
-        for x, y in zip(a, b):
-            dot += x * y
-        k_dot, k_rows = fast.dot_kernel(n), fast.dot_rows_kernel(n)
-        assert k_dot(a, b) == dot
-        assert k_rows([a, b], b) == [dot, k_dot(b, b)]
-        assert fast.dot_table([a, b], [b, a]) == [[dot, k_dot(a, a)], [k_dot(b, b), dot]]
-        # many b's: the table kernels take them a block at a time
-        many = [[rng.gauss(0, 1) for _ in range(n)] for _ in range(300 // n + 3)]
-        assert fast.dot_table([a, b], many) == [k_rows(many, a), k_rows(many, b)]
+def test_rmsnorm_backward_is_the_gradient_through_rmsnorm_alone():
+    rng = random.Random(7)
+    X = [[rng.gauss(0, 1) for _ in range(6)] for _ in range(3)]
+    dY = [[rng.gauss(0, 1) for _ in range(6)] for _ in range(3)]
+    x_values = [[Value(x) for x in row] for row in X]
+    loss = sum((d * y for row, drow in zip(x_values, dY)
+                for d, y in zip(drow, reference.rmsnorm(row))), Value(0.0))
+    loss.backward()
+    Y, cache = fast.rmsnorm_forward(X)
+    assert [list(y) for y in Y] == [[y.data for y in reference.rmsnorm(row)] for row in x_values]
+    for got, row in zip(fast.rmsnorm_backward(dY, cache), x_values):
+        assert got == pytest.approx([x.grad for x in row], rel=1e-12, abs=1e-15)
 
 
 def relu(H):
@@ -171,15 +161,17 @@ def test_mlp_skips_exactly_the_relu_zeros():
     X = [[0.0] * d,  # no hidden unit active
          [1.0, 0.0, 0.0, 0.0],  # exactly one
          [rng.gauss(0, 1) for _ in range(d)]]  # about half
-    Y, H, active = fast.mlp(X, W1, W2)
-    assert [len(act) for act in active][:2] == [0, 1]
-    dense = fast.linear(relu(fast.linear(X, W1)), W2)
+    Y, cache = fast.mlp_forward(X, W1, fast.transpose(W2))
+    assert [len(act) for act in cache.active][:2] == [0, 1]
+    H, fc1 = fast.linear_forward(X, W1)
+    dense, fc2 = fast.linear_forward(relu(H), W2)
     assert Y == dense
     dY = [[rng.gauss(0, 1) for _ in range(d)] for _ in X]
-    dX, dW1, dW2 = fast.mlp_backward(dY, X, W1, W2, H, active)
-    dR, dense_dW2 = fast.linear_backward(dY, relu(H), W2)
+    dX, dW1, dW2T = fast.mlp_backward(dY, cache)
+    dW2 = fast.transpose(dW2T)
+    dR, dense_dW2 = fast.linear_backward(dY, fc2)
     dH = [[g if h > 0 else 0.0 for g, h in zip(dr, hr)] for dr, hr in zip(dR, H)]
-    dense_dX, dense_dW1 = fast.linear_backward(dH, X, W1)
+    dense_dX, dense_dW1 = fast.linear_backward(dH, fc1)
     for got, want in ((dX, dense_dX), (dW1, dense_dW1), (dW2, dense_dW2)):
         assert [len(row) for row in got] == [len(row) for row in want]
         assert all(abs(a - b) < 1e-12 for ra, rb in zip(got, want) for a, b in zip(ra, rb))
