@@ -65,5 +65,9 @@ class Tokenizer:
         """A document as token ids, wrapped in BOS on both sides."""
         return [self.bos] + [self._ids[ch] for ch in doc] + [self.bos]
 
+    def char(self, token_id):
+        """The token's character, or None for BOS."""
+        return None if token_id == self.bos else self.chars[token_id]
+
     def decode(self, token_ids):
         return "".join(self.chars[i] for i in token_ids)

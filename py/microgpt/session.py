@@ -14,7 +14,7 @@ from . import checkpoint
 from .dataset import Tokenizer, parse_docs
 from .errors import MicrogptError
 from .model import GPTConfig, num_params
-from .sampler import sample
+from .sampler import log_prob, sample
 from .settings import DEFAULTS, check_all
 from .trainer import Trainer
 
@@ -69,21 +69,28 @@ class Session:
         self.run = Trainer.resume(ckpt, docs, engine)
         return {"step": ckpt.step, "num_steps": ckpt.num_steps, "can_train": docs is not None}
 
-    def generate(self, samples, temperature, seed=None):
-        """Yield (sample, char, prob) for each character as it is drawn, and (sample, None,
-        None) after each name. (Tuples, because they cross into JavaScript cheaply.)
+    def generate(self, samples, temperature, seed=None, prefix=""):
+        """Yield (sample, char, prob) for each character as it comes out, and after each name
+        (sample, None, log_prob, novel): its log-probability, and whether it is not one of the
+        run's training documents (None when the run's dataset isn't here). Tuples, because
+        they cross into JavaScript cheaply.
 
         Without a seed, sampling continues the run's own random stream: the first batch
         after training is the names microgpt.py prints, and the next batch goes on from
         there. A seed starts a fresh stream, random.Random(seed).
         """
         run = self._model_run()
-        check_all(samples=samples, temperature=temperature, sample_seed=seed)
+        check_all(samples=samples, temperature=temperature, sample_seed=seed, prefix=prefix)
         rng = run.rng if seed is None else random.Random(seed)
+        training_docs = None if run.docs is None else set(run.docs)
         for i in range(samples):
-            for token in sample(run.model, run.engine, temperature, rng):
-                yield i, token.char, token.prob
-            yield i, None, None
+            draws = []
+            for draw in sample(run.model, run.engine, temperature, rng, prefix):
+                draws.append(draw)
+                if draw.char is not None:
+                    yield i, draw.char, draw.prob
+            name = "".join(d.char for d in draws if d.char is not None)
+            yield i, None, log_prob(draws), None if training_docs is None else name not in training_docs
 
     def _model_run(self):
         if self.run is None:

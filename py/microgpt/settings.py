@@ -15,8 +15,8 @@ class Setting:
     default: object  # None: no value unless one is given
     label: str  # what a person calls it, for messages and forms
     minimum: object = None
-    maximum: object = None
-    choices: tuple = ()  # for a str: the values allowed
+    maximum: object = None  # for a str: the longest
+    choices: tuple = ()  # for a str: the values allowed, if only some are
 
 
 SETTINGS = {
@@ -33,6 +33,7 @@ SETTINGS = {
     "temperature": Setting(float, 0.5, "temperature", 0.01, 5.0),
     "samples": Setting(int, 20, "number of names", 0, 200),
     "sample_seed": Setting(int, None, "sampling seed", 0, 2**31 - 1),
+    "prefix": Setting(str, "", "prefix", maximum=32),  # what every name starts with
 }
 
 DEFAULTS = {name: setting.default for name, setting in SETTINGS.items()}
@@ -46,6 +47,10 @@ def check(name, value):
     if setting.choices:
         if value not in setting.choices:
             raise MicrogptError(f"{name} must be one of {', '.join(setting.choices)}, got {value!r}")
+        return value
+    if setting.kind is str:
+        if type(value) is not str or len(value) > setting.maximum:
+            raise MicrogptError(f"{name} must be text of at most {setting.maximum} characters")
         return value
     # bool is an int to Python, but True is not a number of steps; an int is a fine float.
     allowed = (int,) if setting.kind is int else (int, float)

@@ -56,7 +56,7 @@ def cpython_session(steps, seed, n_embd, n_head, n_layer, block_size, engine):
 
 def cpython_names(session, samples, temperature, seed=None):
     names = [""] * samples
-    for sample, char, _ in session.generate(samples, temperature, seed):
+    for sample, char, *_ in session.generate(samples, temperature, seed):
         names[sample] += char or ""
     return names
 

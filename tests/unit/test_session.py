@@ -1,7 +1,11 @@
 """The Session the page's worker drives, exercised on CPython."""
+import math
+import random
+
 import pytest
 
 from microgpt import MicrogptError
+from microgpt.sampler import sample
 from microgpt.session import Session, take
 
 from helpers import DATA, REFERENCE_RUNS, cli_args, run_cli
@@ -17,7 +21,7 @@ def session():
 
 def names(events):
     result = {}
-    for sample, char, _ in events:
+    for sample, char, *_ in events:
         result[sample] = result.get(sample, "") + (char or "")
     return list(result.values())
 
@@ -73,12 +77,34 @@ def test_a_sampling_seed_starts_a_fresh_stream(session):
     assert names(again.generate(samples=8, temperature=0.5)) == own
 
 
-def test_generate_streams_characters_then_an_end_per_name(session):
+def test_generate_streams_characters_then_each_names_log_prob_and_novelty(session):
     session.start_training(**dict(SETTINGS, steps=1), engine="reference")
     train_to_end(session)
     events = list(session.generate(samples=3, temperature=1.0, seed=5))
-    assert [sample for sample, char, prob in events if char is None] == [0, 1, 2]
-    assert all(len(char) == 1 and 0 < prob <= 1 for _, char, prob in events if char is not None)
+    ends = [event for event in events if event[1] is None]
+    assert [sample for sample, *_ in ends] == [0, 1, 2]
+    assert all(len(char) == 1 and 0 < prob <= 1 for _, char, prob, *_ in events if char is not None)
+    # The log-probability: every drawn character's log p, and the final BOS's, at temperature 1.
+    rng, run = random.Random(5), session.run
+    for name, (_, _, logprob, novel) in zip(names(events), ends):
+        draws = list(sample(run.model, run.engine, 1.0, rng))
+        assert logprob == sum(math.log(d.prob) for d in draws)
+        assert draws[-1].char is None or len(draws) == SETTINGS["block_size"]  # BOS, or full length
+        assert novel == (name not in (DATA / "elements.txt").read_text().split())
+
+
+def test_names_with_a_prefix_start_with_it_and_are_seen_or_novel(session):
+    session.start_training(**dict(SETTINGS, steps=30), engine="fast")
+    train_to_end(session)
+    events = list(session.generate(samples=40, temperature=0.5, seed=1, prefix="b"))
+    generated = names(events)
+    assert all(name.startswith("b") for name in generated)
+    novelty = {name: novel for name, (*_, novel) in zip(generated, [e for e in events if e[1] is None])}
+    docs = set((DATA / "elements.txt").read_text().split())
+    assert novelty == {name: name not in docs for name in generated}
+    # A prefix as long as the block size leaves nothing to draw: the name is the prefix, given.
+    [*_, (_, _, logprob, novel)] = session.generate(samples=1, temperature=0.5, prefix="hydrogen")
+    assert (logprob, novel) == (0, False)
 
 
 def test_a_chunk_stops_near_its_time_budget(session):
