@@ -9,6 +9,7 @@ import os
 import platform
 import random
 import re
+import statistics
 import threading
 import time
 from pathlib import Path
@@ -112,6 +113,23 @@ def generate_seconds(page, samples=20):
     return float(value) / (1000 if unit == "ms" else 1)
 
 
+def inside_step_ms(page, steps=7):
+    """The Look inside view: milliseconds per Step, from the request to the view drawn (the
+    panel times each step itself), over the turns of one name; the median and the slowest."""
+    page.get_by_test_id("restart-name").click()
+    page.wait_for_function("document.querySelectorAll('[data-testid=loop-source] .current').length === 1")
+    times = []
+    for _ in range(steps):
+        if page.get_by_test_id("step").is_disabled():
+            break  # the name ended
+        before = page.get_by_test_id("inside-state").inner_text()
+        page.get_by_test_id("step").click()
+        page.wait_for_function("before => document.querySelector('[data-testid=inside-state]').textContent !== before",
+                               arg=before)
+        times.append(float(page.get_by_test_id("inside").get_attribute("data-step-ms")))
+    return statistics.median(times), max(times)
+
+
 def browser_figures(site_url):
     from playwright.sync_api import sync_playwright
 
@@ -132,6 +150,7 @@ def browser_figures(site_url):
                                     "names": generate_seconds(page)})
         figures["fast"]["long run"] = train_seconds(page, LONG_RUN["steps"], engine="fast",
                                                     **{"block-size": LONG_RUN["block_size"]})
+        figures["fast"]["inside"] = inside_step_ms(page)
         figures["fast"]["stop"] = stop_seconds(page)
         browser.close()
     return figures
@@ -165,6 +184,8 @@ def table(cpython, browser):
         row("CPython: sampling 20 names", cpython["reference"]["names"] * 1000,
             cpython["fast"]["names"] * 1000, ratio=False, fmt=ms),
         row("Browser: Stop to stopped (mid-run)", None, browser["fast"]["stop"] * 1000, ratio=False, fmt=ms),
+        row("Browser: Look inside, one step (median; slowest)", None, browser["fast"]["inside"][0], ratio=False,
+            fmt="{:.1f} ms") + f" slowest {browser['fast']['inside'][1]:.1f} ms |",
         f"| Browser: page load to Ready | {browser['load']:.1f} s | | |",
     ])
 

@@ -1,4 +1,5 @@
-"""Make docs/screenshot.png: the page after training the default model and generating 20 names.
+"""Make docs/screenshot.png, the page after training the default model and generating 20 names,
+and docs/inside.png, the Look inside view four characters into a name.
 
     python3 tools/screenshot.py
 """
@@ -34,6 +35,15 @@ def main():
         page.wait_for_function(READY, timeout=120_000)
         (ROOT / "docs").mkdir(exist_ok=True)
         page.screenshot(path=ROOT / "docs" / "screenshot.png")
+        page.get_by_test_id("sample-seed").fill("3")
+        page.get_by_test_id("restart-name").click()
+        page.wait_for_function("document.querySelectorAll('[data-testid=loop-source] .current').length === 1")
+        for _ in range(4):
+            page.get_by_test_id("step").click()
+            page.wait_for_function("document.querySelector('#inside').dataset.stepMs !== undefined")
+            page.wait_for_timeout(100)
+        page.add_style_tag(content=".statusbar { position: static; }")  # not over the card
+        page.get_by_test_id("inside").screenshot(path=ROOT / "docs" / "inside.png")
         browser.close()
     server.shutdown()
 

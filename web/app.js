@@ -76,7 +76,7 @@ export class App {
   async train(settings) {
     const { engine, steps } = settings;
     let run = { engine, step: 0, numSteps: steps, losses: [], startedAt: performance.now() };
-    this.store.update({ phase: "training", status: "Training…", message: "", run });
+    this.store.update({ phase: "training", status: "Training…", message: "", run, inside: null });
     const onEvent = (event) => {
       if (event.type === "started") {
         this.store.update({ status: `Training with the ${engine} engine…`,
@@ -102,15 +102,15 @@ export class App {
     if (this.state.model) this.store.update({ model: { ...this.state.model, checkpoint } });
   }
 
-  // settings: {samples, temperature, sample_seed}; no sample_seed: the run's own stream.
-  async generate({ samples, temperature, sample_seed }) {
+  // settings: {samples, temperature, sample_seed, prefix}; no sample_seed: the run's own stream.
+  async generate({ samples, temperature, sample_seed, prefix }) {
     const { model } = this.state;
     const batch = { seed: sample_seed, first: sample_seed === null ? model.drawn : null, count: samples };
     this.typewriter.reset();
     this.store.update({ phase: "generating", status: "Generating…", message: "", batch });
     await this.attempt(async () => {
       const { seconds, stopped } = await this.python.request(
-        "generate", { samples, temperature, seed: sample_seed }, (event) => this.typewriter.push(event.chars));
+        "generate", { samples, temperature, seed: sample_seed, prefix }, (event) => this.typewriter.push(event.chars));
       await this.typewriter.done();
       if (sample_seed === null) {
         // A stop can leave the stream in the middle of a name: from then on, count no more.
@@ -121,6 +121,45 @@ export class App {
                           status: `Ready — ${stopped ? "stopped; " : ""}sampled in ${formatSeconds(seconds)}` });
       if (sample_seed === null) await this.keepModel(); // where the stream is now
     });
+  }
+
+  // The Look inside view: one name, a turn of the loop at a time.
+  async inspect({ temperature, sample_seed, prefix }) {
+    await this.attempt(async () => {
+      const loop = await this.python.request("inspect_start", { temperature, seed: sample_seed, prefix });
+      this.store.update({ message: "", inside: { loop, turn: null, temperature, playing: false } });
+    });
+  }
+
+  // The next turn; false once the name is done.
+  async inspectStep() {
+    let more = false;
+    await this.attempt(async () => {
+      const turn = await this.python.request("inspect_step");
+      if (turn) this.store.update({ inside: { ...this.state.inside, turn } });
+      more = Boolean(turn && !turn.done);
+    });
+    return more;
+  }
+
+  async inspectTemperature(temperature) {
+    await this.attempt(async () => {
+      const { probs } = await this.python.request("inspect_temperature", { temperature });
+      const { inside } = this.state;
+      this.store.update({ inside: { ...inside, temperature, turn: inside.turn && { ...inside.turn, probs,
+                                                                             prob: probs[inside.turn.token_id] } } });
+    });
+  }
+
+  async inspectBranch(tokenId) {
+    await this.attempt(async () => {
+      const turn = await this.python.request("inspect_branch", { token_id: tokenId });
+      this.store.update({ inside: { ...this.state.inside, turn } });
+    });
+  }
+
+  setPlaying(playing) {
+    if (this.state.inside) this.store.update({ inside: { ...this.state.inside, playing } });
   }
 
   stop() {

@@ -3,13 +3,13 @@
 import { App } from "./app.js";
 import { fillForm, readForm } from "./form.js";
 import { mountGenerate } from "./panels/generate.js";
+import { mountInside } from "./panels/inside.js";
 import { mountStatus } from "./panels/status.js";
 import { mountTrain } from "./panels/train.js";
 import { MODEL_SHAPE, SETTINGS, FIELDS, queryFromSettings, settingsFromQuery } from "./settings.js";
 import { Store } from "./state.js";
 import { Typewriter } from "./widgets/typewriter.js";
 
-window.microgptStarted = true; // (for the bootstrap check in index.html)
 const { values, problems } = settingsFromQuery(location.search);
 fillForm(values);
 
@@ -38,6 +38,7 @@ store.subscribe((state, previous) => {
 mountStatus(store, app, readShape);
 mountTrain(store, app);
 mountGenerate(store, app);
+mountInside(store, app);
 store.update({ message: problems.join("\n") });
 
 // Every valid change of a setting goes into the address, so a copied URL reproduces it.
@@ -50,3 +51,4 @@ for (const id of Object.values(FIELDS)) {
 }
 
 app.load(readShape());
+window.microgptStarted = true; // (for the bootstrap check in index.html)

@@ -24,12 +24,20 @@
 //                                         [{type: "started", num_steps, num_params},
 //                                          {type: "progress", step, num_steps, losses}: the new
 //                                          losses, after each chunk of steps (~50 ms)]
-//   generate {samples, temperature, seed}
+//   generate {samples, temperature, seed, prefix}
 //                                       → {seconds (of compute), stopped}
 //                                         [{type: "chars", chars: [[sample, char, prob], ...]}:
-//                                          the characters drawn in one chunk; char undefined
-//                                          ends name number `sample`]
+//                                          the characters drawn in one chunk; [sample,
+//                                          undefined, log_prob, novel] ends name number `sample`]
 //                                         seed null: continue the run's own random stream
+//   inspect_start {temperature, seed, prefix}
+//                                       → {source: {lines, first_line, steps}, tokens, n_layer,
+//                                          n_head, block_size}: one name, a turn at a time
+//   inspect_step {}                     → the next turn, or null once the name is done:
+//                                          {pos, name, input, token, token_id, prob, forced,
+//                                          logits, probs, attention [layer][head][pos], kv, done}
+//   inspect_temperature {temperature}   → {probs}: the current turn's, at this temperature
+//   inspect_branch {token_id}           → the current turn with token_id forced
 //   save {}                             → {checkpoint}: the run as checkpoint JSON
 //   open {checkpoint, engine}           → {step, num_steps, can_train}
 //   stop {}                             → null, at once: the running train or generate ends

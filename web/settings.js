@@ -10,12 +10,12 @@ export { SETTINGS };
 export const FIELDS = {
   steps: "steps", seed: "seed", engine: "engine",
   n_embd: "n-embd", n_head: "n-head", n_layer: "n-layer", block_size: "block-size",
-  temperature: "temperature", samples: "sample-count", sample_seed: "sample-seed",
+  temperature: "temperature", samples: "sample-count", sample_seed: "sample-seed", prefix: "prefix",
 };
 
 export const TRAIN_SETTINGS = ["steps", "seed", "engine", "n_embd", "n_head", "n_layer", "block_size"];
 export const MODEL_SHAPE = ["n_embd", "n_head", "n_layer", "block_size"];
-export const GENERATE_SETTINGS = ["samples", "temperature", "sample_seed"];
+export const GENERATE_SETTINGS = ["samples", "temperature", "sample_seed", "prefix"];
 
 // Parse one raw value; return [value, null] or [null, why it is not valid]. An empty
 // optional setting (one without a default) is null.
@@ -23,6 +23,9 @@ export function parseSetting(name, raw) {
   const spec = SETTINGS[name];
   const text = String(raw).trim();
   if (spec.default === null && text === "") return [null, null];
+  if (spec.kind === "str" && !spec.choices.length) {
+    return raw.length <= spec.max ? [raw, null] : [null, `must be at most ${spec.max} characters`];
+  }
   if (spec.choices.length) {
     return spec.choices.includes(text) ? [text, null] : [null, `must be one of ${spec.choices.join(", ")}`];
   }

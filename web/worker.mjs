@@ -53,10 +53,9 @@ const methods = {
     return { step: progress.step, num_steps: progress.num_steps, stopped: stopRequested };
   },
 
-  async generate({ samples, temperature, seed }, emit) {
+  async generate({ samples, temperature, seed, prefix }, emit) {
     stopRequested = false;
-    // No seed: Python's default (None), the run's own random stream.
-    const events = session.generate.callKwargs(seed === null ? { samples, temperature } : { samples, temperature, seed });
+    const events = session.generate.callKwargs(withSeed({ samples, temperature, prefix }, seed));
     let computing = 0;
     try {
       while (!stopRequested) {
@@ -75,8 +74,16 @@ const methods = {
 
   save: () => ({ checkpoint: session.save() }),
 
+  inspect_start: ({ temperature, seed, prefix }) => call(session.inspect_start, withSeed({ temperature, prefix }, seed)),
+  inspect_step: () => call(session.inspect_step, {}),
+  inspect_temperature: ({ temperature }) => call(session.inspect_temperature, { temperature }),
+  inspect_branch: ({ token_id }) => call(session.inspect_branch, { token_id }),
+
   open: ({ checkpoint, engine }) => call(session.open, { text: checkpoint, engine }),
 };
+
+// No seed: leave it out, for Python's default (None): the run's own random stream.
+const withSeed = (kwargs, seed) => (seed === null || seed === undefined ? kwargs : { ...kwargs, seed });
 
 // Call a Python method with keyword arguments and bring the answer back as plain JS
 // (None becomes null, tuples and lists become arrays, dicts become objects).

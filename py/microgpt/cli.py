@@ -15,7 +15,8 @@ from .dataset import load_docs
 from .engines import get_engine
 from .errors import MicrogptError
 from .model import GPTConfig, num_params
-from .sampler import sample_name
+from .sampler import prefix_ids
+from .sampler import sample as sample_draws
 from .settings import MAX_CHECKPOINT_BYTES, MAX_DATA_BYTES, MAX_PARAMS, SETTINGS, check_all
 from .trainer import Trainer
 
@@ -45,6 +46,7 @@ def train(args):
     else:
         config = GPTConfig(args.n_embd, args.n_head, args.n_layer, args.block_size)
         trainer = Trainer(docs, config, args.steps, args.seed, args.engine)
+    prefix_ids(trainer.model.tokenizer, args.prefix, trainer.model.config.block_size)  # refused before training
     print(f"num docs: {len(docs)}")
     print(f"vocab size: {trainer.model.tokenizer.vocab_size}")
     model = trainer.model
@@ -79,7 +81,21 @@ def sampling_stream(run_stream, seed):
 
 def print_samples(model, engine, args, rng):
     for i in range(args.samples):
-        print(f"sample {i + 1:2d}: {printable(sample_name(model, engine, args.temperature, rng))}", flush=True)
+        draws = list(sample_draws(model, engine, args.temperature, rng, args.prefix))
+        name = "".join(d.char for d in draws if d.char is not None)
+        print(f"sample {i + 1:2d}: {printable(name)}", flush=True)
+        if args.show_probs:
+            for draw in draws:
+                if not draw.forced:
+                    print(f"    {describe_draw(draw, model.tokenizer)}")
+
+
+def describe_draw(draw, tokenizer, top=5):
+    """One drawn token and the top candidates at its position, with their probabilities."""
+    label = lambda token_id: "BOS" if token_id == tokenizer.bos else printable(tokenizer.chars[token_id])
+    ranked = sorted(range(len(draw.probs)), key=lambda token_id: -draw.probs[token_id])[:top]
+    candidates = ", ".join(f"{label(t)} {draw.probs[t]:.4f}" for t in ranked)
+    return f"pos {draw.pos}: drew {label(draw.token_id)} ({draw.prob:.4f}); top {top}: {candidates}"
 
 
 def printable(text):
@@ -134,6 +150,9 @@ def parser():
 
 def add_sampling_args(p):
     add_setting(p, "samples", "names to sample")
+    add_setting(p, "prefix", "every name starts with this text: fed to the model, then drawing goes on")
+    p.add_argument("--show-probs", action="store_true",
+                   help="after each name, each drawn character's probability and the top 5 candidates")
     add_setting(p, "temperature", "sampling temperature: lower is safer, higher is wilder")
     add_setting(p, "engine", "how to compute the model")
 
@@ -143,8 +162,10 @@ def add_setting(p, name, help, flag=None):
     setting = SETTINGS[name]
     if setting.choices:
         limits = f"one of {', '.join(setting.choices)}"
+    elif setting.kind is str:
+        limits = f"at most {setting.maximum} characters"
     else:
         limits = f"{setting.minimum} to {setting.maximum}"
-    default = "" if setting.default is None else f", default {setting.default}"
+    default = "" if setting.default in (None, "") else f", default {setting.default}"
     p.add_argument(flag or f"--{name.replace('_', '-')}", dest=name, type=setting.kind, default=setting.default,
                    help=f"{help} ({limits}{default})")

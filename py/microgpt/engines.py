@@ -3,7 +3,8 @@
 An engine is a module with two functions over the same float weights, and the Adam that
 trains them:
   loss_and_grads(config, weights, tokens) -> (loss, grads shaped like weights)
-  decoder(config, weights) -> next_logits(token_id) -> logits, one sequence at a time
+  decoder(config, weights, trace=None) -> next_logits(token_id) -> logits, one sequence at a
+    time; trace, if a list, gets each position's attention weights [layer][head][position]
   Optimizer: optimizer.Adam or optimizer.FusedAdam
 """
 from . import fast, reference

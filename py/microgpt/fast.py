@@ -378,8 +378,9 @@ def loss_and_grads(config, weights, tokens):
     return loss, {name: grads[name] for name in weights}
 
 
-def decoder(config, weights):
+def decoder(config, weights, trace=None):
     """A function from each next input token to the logits that follow it, for one sequence.
+    trace, if a list, gets each position's attention weights, [layer][head][position].
 
     It runs the forward pass on one position at a time (one-row matrices), each block
     attending over the keys and values it has cached. It reads a copy of the weights (rows
@@ -398,8 +399,12 @@ def decoder(config, weights):
         x, _ = embedding_forward(wte, wpe[position:], [token_id])  # a one-row matrix
         position += 1
         x, _ = rmsnorm_forward(x)
+        if trace is not None:
+            trace.append([])
         for w, kv_cache in zip(blocks, kv_caches):
-            x, _ = block_forward(x, w, config.n_head, kv_cache)
+            x, block = block_forward(x, w, config.n_head, kv_cache)
+            if trace is not None:
+                trace[-1].append([A[0] for A in block.attention.weights])  # (n_head, positions)
         logits, _ = linear_forward(x, lm_head)
         return logits[0]
 

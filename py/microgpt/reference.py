@@ -25,8 +25,9 @@ def rmsnorm(x):
     return [xi * scale for xi in x]
 
 
-def gpt(params, config, token_id, pos_id, keys, values):
-    """Logits for the token after token_id at pos_id; appends this position to the KV cache."""
+def gpt(params, config, token_id, pos_id, keys, values, attention=None):
+    """Logits for the token after token_id at pos_id; appends this position to the KV cache.
+    attention, if a list, gets each layer's list of each head's attention weights."""
     head_dim = config.head_dim
     tok_emb = params["wte"][token_id]
     pos_emb = params["wpe"][pos_id]
@@ -43,6 +44,8 @@ def gpt(params, config, token_id, pos_id, keys, values):
         keys[li].append(k)
         values[li].append(v)
         x_attn = []
+        if attention is not None:
+            attention.append([])
         for h in range(config.n_head):
             hs = h * head_dim
             q_h = q[hs:hs + head_dim]
@@ -51,6 +54,8 @@ def gpt(params, config, token_id, pos_id, keys, values):
             attn_logits = [sum(q_h[j] * k_h[t][j] for j in range(head_dim)) / head_dim**0.5
                            for t in range(len(k_h))]
             attn_weights = softmax(attn_logits)
+            if attention is not None:
+                attention[-1].append([w.data for w in attn_weights])
             head_out = [sum(attn_weights[t] * v_h[t][j] for t in range(len(v_h)))
                         for j in range(head_dim)]
             x_attn.extend(head_out)
@@ -92,13 +97,17 @@ def loss_and_grads(config, weights, tokens):
     return loss.data, grads
 
 
-def decoder(config, weights):
-    """A function from each next input token to the logits that follow it, for one sequence."""
+def decoder(config, weights, trace=None):
+    """A function from each next input token to the logits that follow it, for one sequence.
+    trace, if a list, gets each position's attention weights, [layer][head][position]."""
     params = as_values(weights)
     keys, values = empty_cache(config)
 
     def next_logits(token_id):
-        logits = gpt(params, config, token_id, len(keys[0]), keys, values)
+        attention = None if trace is None else []
+        logits = gpt(params, config, token_id, len(keys[0]), keys, values, attention)
+        if trace is not None:
+            trace.append(attention)
         return [logit.data for logit in logits]
 
     return next_logits

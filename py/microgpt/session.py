@@ -14,8 +14,9 @@ from . import checkpoint
 from .dataset import Tokenizer, parse_docs
 from .errors import MicrogptError
 from .model import GPTConfig, num_params
-from .sampler import log_prob, sample
+from .sampler import log_prob, loop_source, prefix_ids, sample
 from .settings import DEFAULTS, check_all
+from .stepper import Stepper
 from .trainer import Trainer
 
 
@@ -25,6 +26,7 @@ class Session:
         if self.docs == []:
             raise MicrogptError("the dataset has no non-empty lines")
         self.run = None  # the Trainer: the model, Adam's state, the step and the random stream
+        self.stepper = None  # the generation loop under the page's Look inside view
 
     def describe(self, n_embd=DEFAULTS["n_embd"], n_head=DEFAULTS["n_head"], n_layer=DEFAULTS["n_layer"],
                  block_size=DEFAULTS["block_size"]):
@@ -42,6 +44,7 @@ class Session:
         check_all(steps=steps, seed=seed)
         config = _config(n_embd, n_head, n_layer, block_size)
         self.run = Trainer(self.docs, config, steps, seed, engine)
+        self.stepper = None  # it looked at the model this run replaces
         return {"num_steps": steps, "num_params": num_params(config, self.run.model.tokenizer.vocab_size)}
 
     def train(self, seconds):
@@ -67,6 +70,7 @@ class Session:
         if docs is not None and Tokenizer.from_docs(docs) != ckpt.model.tokenizer:
             docs = None  # another dataset: the model can sample, not train
         self.run = Trainer.resume(ckpt, docs, engine)
+        self.stepper = None
         return {"step": ckpt.step, "num_steps": ckpt.num_steps, "can_train": docs is not None}
 
     def generate(self, samples, temperature, seed=None, prefix=""):
@@ -91,6 +95,50 @@ class Session:
                     yield i, draw.char, draw.prob
             name = "".join(d.char for d in draws if d.char is not None)
             yield i, None, log_prob(draws), None if training_docs is None else name not in training_docs
+
+    def inspect_start(self, temperature, seed=None, prefix=""):
+        """Start generating one name a turn at a time, for the page's Look inside view: the loop's
+        own source, and the labels of the tokens (BOS last)."""
+        run = self._model_run()
+        check_all(temperature=temperature, sample_seed=seed, prefix=prefix)
+        prefix_ids(run.model.tokenizer, prefix, run.model.config.block_size)  # refused now, not at a step
+        rng = run.rng if seed is None else random.Random(seed)
+        self.stepper = Stepper(run.model, run.engine, temperature, rng, prefix, seed)
+        config = run.model.config
+        return {"source": loop_source(), "tokens": [*run.model.tokenizer.chars, "BOS"],
+                "n_layer": config.n_layer, "n_head": config.n_head, "block_size": config.block_size}
+
+    def inspect_step(self):
+        """The loop's next turn (None once the name is done)."""
+        return self._turn(self._stepper().step())
+
+    def inspect_temperature(self, temperature):
+        """Draw at this temperature from now on; the current turn's probabilities at it."""
+        check_all(temperature=temperature)
+        return {"probs": self._stepper().set_temperature(temperature)}
+
+    def inspect_branch(self, token_id):
+        """Force token_id at the current position and go on from there."""
+        stepper = self._stepper()
+        if stepper.draw is None or type(token_id) is not int or not 0 <= token_id < len(stepper.draw.probs):
+            raise MicrogptError("there is no such token to force here")
+        return self._turn(stepper.branch(token_id))
+
+    def _stepper(self):
+        if self.stepper is None:
+            raise MicrogptError("start looking inside first")
+        return self.stepper
+
+    def _turn(self, draw):
+        if draw is None:
+            return None
+        tokenizer = self.stepper.model.tokenizer
+        label = lambda token_id: tokenizer.char(token_id) or "BOS"
+        return {"pos": draw.pos, "name": draw.name, "input": draw.name[-1] if draw.name else "BOS",
+                "token": label(draw.token_id), "token_id": draw.token_id, "prob": draw.prob,
+                "forced": draw.forced, "logits": draw.logits, "probs": draw.probs,
+                "attention": draw.attention, "kv": [len(layer[0]) for layer in draw.attention],
+                "done": self.stepper.done}
 
     def _model_run(self):
         if self.run is None:

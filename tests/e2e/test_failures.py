@@ -83,9 +83,10 @@ def test_a_blocked_wasm_gets_its_reason_within_seconds(page, site_url, problems)
 
 
 def test_a_slow_download_that_keeps_coming_is_not_killed(page, tampered_site):
-    # Loading may be silent for 2 s here; the wasm takes about 5 s, a little at a time.
-    page.add_init_script("globalThis.MICROGPT_LIMITS_MS = {load: 2000}")
-    page.goto(tampered_site({WASM: drip(200_000, 0.1)}))
+    # Loading may be silent for 6 s here (Python's start, after the downloads, is silent for a
+    # few); the wasm takes about 10 s, a little at a time.
+    page.add_init_script("globalThis.MICROGPT_LIMITS_MS = {load: 6000}")
+    page.goto(tampered_site({WASM: drip(100_000, 0.1)}))
     page.wait_for_function("/of 1[0-9]\\.\\d MB/.test(document.querySelector('[data-testid=status]').textContent)")
     shown = page.inner_text(STATUS)
     assert re.fullmatch(r"Loading Python \(Pyodide\)… \d+\.\d of \d+\.\d MB", shown), shown

@@ -173,3 +173,37 @@ def test_an_unwritable_out_path_is_refused_before_training(capsys, tmp_path):
                                       "--out", str(tmp_path / "no" / "such" / "model.json")])
     assert_one_line_error(code, out, err, "folder does not exist")
     assert "step" not in out
+
+
+def test_prefix_and_show_probs(capsys, tmp_path):
+    model = tmp_path / "model.json"
+    code, trained, _ = run_cli(capsys, cli_args("elements-seed42-30steps", prefix="b", out=model, samples=5))
+    assert code == 0
+    names = [line.split(": ", 1)[1] for line in trained.splitlines() if line.startswith("sample")]
+    assert len(names) == 5 and all(name.startswith("b") for name in names)
+    code, out, _ = run_cli(capsys, ["sample", "--model", str(model), "--prefix", "b", "--seed", "3",
+                                    "--samples", "3", "--show-probs"])
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0].startswith("sample  1: b")
+    shown = [line for line in lines if line.startswith("    pos ")]
+    assert shown and shown[0].startswith("    pos 1: drew ")  # position 0 holds the prefix: not drawn
+    for line in shown:
+        drew, top = line.split("; top 5: ")
+        candidates = [float(candidate.rsplit(" ", 1)[1]) for candidate in top.split(", ")]
+        assert len(candidates) == 5 and candidates == sorted(candidates, reverse=True)
+        assert float(drew.rsplit("(", 1)[1].rstrip(")")) <= candidates[0]
+    # The same names as the page's Session gives for this prefix and sampling seed.
+    from microgpt.session import Session
+    session = Session()
+    session.open(model.read_text(), engine="fast")
+    page_names = {}
+    for sample, char, *_ in session.generate(samples=3, temperature=0.5, seed=3, prefix="b"):
+        page_names[sample] = page_names.get(sample, "") + (char or "")
+    assert [line.split(": ", 1)[1] for line in lines if line.startswith("sample")] == list(page_names.values())
+
+
+def test_a_prefix_the_model_cannot_take_is_refused_before_training(capsys):
+    code, out, err = run_cli(capsys, ["train", "--data", str(DATA / "elements.txt"), "--prefix", "Zé"])
+    assert code == 1 and err == "error: the prefix has characters the model never saw in training: 'Zé'\n"
+    assert "step" not in out

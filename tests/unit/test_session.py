@@ -5,7 +5,7 @@ import random
 import pytest
 
 from microgpt import MicrogptError
-from microgpt.sampler import sample
+from microgpt.sampler import probabilities, sample
 from microgpt.session import Session, take
 
 from helpers import DATA, REFERENCE_RUNS, cli_args, run_cli
@@ -183,3 +183,40 @@ def test_take_batches_events_without_losing_any():
     events = iter(range(10))
     assert take(events, seconds=0) == [0]  # out of time: still at least one
     assert take(events, seconds=60) == list(range(1, 10))
+
+
+def test_looking_inside_steps_the_loop_and_a_branch_equals_the_prefix(session):
+    session.start_training(**dict(SETTINGS, steps=30), engine="fast")
+    train_to_end(session)
+    loop = session.inspect_start(temperature=0.5, seed=11)
+    assert loop["tokens"][-1] == "BOS" and loop["source"]["lines"][0].startswith("def sample(")
+    turns = [session.inspect_step() for _ in range(3)]
+    assert [t["pos"] for t in turns] == [0, 1, 2] and turns[0]["input"] == "BOS"
+    assert [t["kv"] for t in turns] == [[1], [2], [3]]
+    name = turns[2]["name"] + turns[2]["token"]
+    # The same name as sampling with seed 11, so far.
+    assert names(session.generate(samples=1, temperature=0.5, seed=11))[0].startswith(name)
+    # The temperature redraws the current turn from the same logits.
+    hot = session.inspect_temperature(temperature=2.0)["probs"]
+    assert hot == probabilities(turns[2]["logits"], 2.0) != turns[2]["probs"]
+    # Forcing "x" at position 2 is the same as sampling afresh with the prefix so far plus "x".
+    x = loop["tokens"].index("x")
+    branched = session.inspect_branch(token_id=x)
+    assert (branched["pos"], branched["token"], branched["forced"]) == (2, "x", True)
+    while not branched["done"]:
+        branched = session.inspect_step()
+    looked = branched["name"] + ("" if branched["token"] == "BOS" else branched["token"])
+    prefix = turns[2]["name"] + "x"
+    session.inspect_temperature(temperature=0.5)  # (changing it back changes no past turn)
+    assert names(session.generate(samples=1, temperature=2.0, seed=11, prefix=prefix)) == [looked]
+
+
+@pytest.mark.parametrize("call, fragment", [
+    (lambda s: s.inspect_step(), "start looking inside"),
+    (lambda s: s.inspect_start(temperature=0.5, prefix="Q"), "never saw"),
+    (lambda s: s.inspect_start(temperature=0, prefix=""), "temperature"),
+])
+def test_looking_inside_refuses_what_it_cannot_do(session, call, fragment):
+    session.start_training(**dict(SETTINGS, steps=1), engine="fast")
+    with pytest.raises(MicrogptError, match=fragment):
+        call(session)

@@ -17,7 +17,8 @@ export class Typewriter {
     this.list.replaceChildren();
   }
 
-  // chars: [[sample, char, prob], ...]; a char undefined ends name number `sample`.
+  // chars: [[sample, char, prob], ...]; [sample, undefined, log_prob, novel] ends name number
+  // `sample`.
   push(chars) {
     if (this.flushed) return; // stopped: what was still on its way is not shown
     this.queue.push(...chars);
@@ -59,8 +60,9 @@ export class Typewriter {
     onDone?.();
   }
 
-  // Show one character, or the end of a name; return whether a character was typed.
-  show([sample, char, prob]) {
+  // Show one character, or the end of a name with its log-probability and whether it is
+  // new (null: unknown); return whether a character was typed.
+  show([sample, char, prob, novel]) {
     let item = this.list.children[sample];
     if (!item) {
       item = document.createElement("li");
@@ -69,7 +71,13 @@ export class Typewriter {
       this.list.append(item);
     }
     if (char === undefined || char === null) {
+      const logprob = prob;
       item.classList.remove("typing");
+      item.dataset.logprob = String(logprob);
+      item.dataset.logprobShown = logprob.toFixed(2);
+      if (novel !== null && novel !== undefined) item.dataset.novel = String(novel);
+      item.tabIndex = 0; // focus shows the log-probability, as hover does
+      item.title = `log p = ${logprob.toFixed(2)}${novel === false ? " · seen in training" : ""}`;
       return false;
     }
     const span = document.createElement("span");
