@@ -7,7 +7,8 @@
 
 dist/ holds everything the page needs, so it works from any sub-path of any static host and
 fetches nothing from a CDN: web/, the settings table of py/microgpt/settings.py as a module,
-data/names.txt, our wheel built from py/, the micropip wheel and Pyodide's runtime files. Downloads are pinned by hash and cached in .cache/, so a second
+the built-in datasets (data/datasets.json), our wheel built from py/, the micropip wheel and
+Pyodide's runtime files. Downloads are pinned by hash and cached in .cache/, so a second
 build needs no network. Standard library only.
 """
 
@@ -156,14 +157,23 @@ def versioned(path):
 
 
 def settings_table():
-    """settings-table.js: py/microgpt/settings.py's table of settings, for the page."""
+    """settings-table.js: py/microgpt/settings.py's table of settings and limits, and the
+    built-in datasets of data/datasets.json, for the page."""
     sys.path.insert(0, str(ROOT / "py"))
-    from microgpt.settings import SETTINGS
+    from microgpt import settings
 
     table = {name: {"kind": s.kind.__name__, "default": s.default, "label": s.label, "min": s.minimum,
-                    "max": s.maximum, "choices": list(s.choices)} for name, s in SETTINGS.items()}
-    return ("// Made by build.py from py/microgpt/settings.py, the one place to change a setting.\n"
-            f"export const SETTINGS = {json.dumps(table, indent=2)};\n")
+                    "max": s.maximum, "choices": list(s.choices)} for name, s in settings.SETTINGS.items()}
+    limits = {name: getattr(settings, name) for name in dir(settings) if name.startswith("MAX_")}
+    return ("// Made by build.py from py/microgpt/settings.py and data/datasets.json: change them there.\n"
+            f"export const SETTINGS = {json.dumps(table, indent=2)};\n"
+            f"export const LIMITS = {json.dumps(limits, indent=2)};\n"
+            f"export const DATASETS = {json.dumps(builtin_datasets(), indent=2)};\n")
+
+
+def builtin_datasets():
+    """The datasets the page offers, by name: data/datasets.json (the first is the default)."""
+    return json.loads((ROOT / "data" / "datasets.json").read_text(encoding="utf-8"))
 
 
 def build():
@@ -173,7 +183,8 @@ def build():
     shutil.copytree(ROOT / "web", DIST)
     (DIST / "settings-table.js").write_text(settings_table())
     (DIST / "data").mkdir()
-    names = Path(shutil.copy2(ROOT / "data" / "names.txt", DIST / "data" / "names.txt"))
+    datasets = {name: versioned(Path(shutil.copy2(ROOT / "data" / entry["file"], DIST / "data" / entry["file"])))
+                for name, entry in builtin_datasets().items()}
     copy_pyodide(DIST / PYODIDE_DIR)
     wheels = DIST / "wheels"
     wheels.mkdir()
@@ -184,7 +195,7 @@ def build():
         "pyodide": PYODIDE_DIR,
         "micropip": micropip.relative_to(DIST).as_posix(),
         "wheel": versioned(ours),
-        "data": versioned(names),
+        "datasets": datasets,
     }
     (DIST / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
     make_world_readable(DIST)

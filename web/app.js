@@ -1,6 +1,10 @@
 // What the page does: each user action as a function that talks to Python (python.js) and
 // moves the state (state.js). Panels call these; they never talk to the worker themselves.
+import { formatSeconds, megabytes } from "./format.js";
+import { MAX_LINK_DATA_BYTES, packData } from "./links.js";
 import { PythonClient } from "./python.js";
+import { DATASETS, queryFromSettings } from "./settings.js";
+import * as storage from "./storage.js";
 
 export class App {
   // store: the page's state; typewriter: where generated characters are typed out.
@@ -13,6 +17,10 @@ export class App {
     });
   }
 
+  get state() {
+    return this.store.state;
+  }
+
   // Python is gone: say why in a sentence or two, the technical part under Details.
   async fail({ message, details, silent }) {
     const whileLoading = this.state.phase === "loading";
@@ -22,37 +30,54 @@ export class App {
     this.store.update({ phase: "failed", status, failure: { details, whileLoading } });
   }
 
-  get state() {
-    return this.store.state;
-  }
-
-  // Start Python, then reopen the model the page had, if any (after a restart).
-  async load(shape) {
+  // Start Python; then the dataset (the page's own after a restart, else the autosaved run's
+  // when the address is the bare page or that run's link, else the link's) and the model.
+  async load({ shape, source, link, problems = [] }) {
+    this.linked ??= { source, link }; // what the page was opened with, for a restart
     let text = "Starting…";
     const onEvent = (event) => {
       if (event.type === "status") text = event.text;
       const bytes = event.type === "download" && event.total ? ` ${megabytes(event.loaded)} of ${megabytes(event.total)} MB` : "";
       this.store.update({ status: `${text}${bytes}` });
     };
+    let restored = null;
     await this.attempt(async () => {
-      const { dataset } = await this.python.request("load", {}, onEvent);
-      this.store.update({ dataset });
+      await this.python.request("load", {}, onEvent);
+      if (!this.state.dataset) restored = await this.savedRun(this.linked.link);
+      const wanted = this.state.dataset?.source ?? restored?.source ?? this.linked.source;
+      if (!(await this.useDataset(wanted)) && wanted !== DEFAULT_SOURCE) await this.useDataset(DEFAULT_SOURCE);
+      if (restored) this.store.update({ run: restored.run, model: restored.model, batch: restored.batch });
       if (shape) await this.describe(shape);
+      if (problems.length) this.store.update({ message: problems.join("\n") }); // (the link's)
       const { model } = this.state;
-      if (model?.checkpoint && await this.reopen(model)) {
+      if (model?.checkpoint && (await this.reopen(model))) {
         this.store.update({ phase: "ready", status: `Ready — restored the model trained for ${model.step} steps ` +
-          `with the ${model.engine} engine` });
+          `with the ${model.engine} engine${restored ? ` on ${datasetLabel(model.source)}` : ""}` });
       } else {
         this.store.update({ phase: "ready", status: "Ready", model: null });
+        restored = null;
       }
     });
+    return restored;
+  }
+
+  // The autosaved run, if there is one for this address.
+  async savedRun(link) {
+    try {
+      const saved = await storage.loadSaved();
+      return saved && (!link || saved.link === link) ? saved : null;
+    } catch (error) {
+      this.store.update({ message: `Your last model can't be kept in this browser (${error.message}); the page works without it.` });
+      return null;
+    }
   }
 
   // Open the page's kept checkpoint in a new worker; false if Python refuses it.
   async reopen(model) {
     this.store.update({ status: "Restoring the trained model…" });
     try {
-      await this.python.request("open", { checkpoint: model.checkpoint, engine: model.engine });
+      const opened = await this.python.request("open", { checkpoint: model.checkpoint, engine: model.engine });
+      this.store.update({ model: { ...model, canTrain: opened.can_train } });
       return true;
     } catch (error) {
       if (error.fatal) throw error;
@@ -65,47 +90,103 @@ export class App {
     this.typewriter.reset();
     this.store.update({ phase: "loading", status: "Restarting Python…", message: "", failure: null });
     this.python.restart();
-    return this.load(shape);
+    return this.load({ shape });
   }
 
-  // The dataset, and the number of parameters of a model of this shape.
+  // Train on this dataset from now on: {kind: "builtin", name} or {kind: "custom", bytes, label}.
+  // A refused one leaves the current dataset and model as they were; returns whether it was taken.
+  async useDataset(source, shape) {
+    const args = source.kind === "builtin" ? { name: source.name } : { bytes: source.bytes };
+    try {
+      const report = await this.python.request("use_dataset", args);
+      this.store.update({ dataset: { source, report, num_params: this.state.dataset?.num_params ?? null }, message: "" });
+      if (shape) await this.describe(shape);
+      return true;
+    } catch (error) {
+      if (error.fatal) throw error;
+      this.store.update({ message: `${datasetLabel(source)}: ${error.message}. The dataset you had is kept.` });
+      return false;
+    }
+  }
+
+  // The number of parameters of a model of this shape on the dataset.
   async describe(shape) {
-    await this.attempt(async () => this.store.update({ dataset: await this.python.request("describe", shape) }));
+    await this.attempt(async () => {
+      const { num_params } = await this.python.request("describe", shape);
+      this.store.update({ dataset: { ...this.state.dataset, num_params } });
+    });
   }
 
   async train(settings) {
-    const { engine, steps } = settings;
-    let run = { engine, step: 0, numSteps: steps, losses: [], startedAt: performance.now() };
+    const source = this.state.dataset.source;
+    let run = { settings, source, step: 0, numSteps: settings.steps, losses: [], startedAt: performance.now() };
     this.store.update({ phase: "training", status: "Training…", message: "", run, inside: null });
+    await this.trainRun("train", settings, run);
+  }
+
+  // Carry on a run that was stopped: its losses go on as those of an uninterrupted run.
+  async trainMore() {
+    let run = { ...this.state.run, startedAt: performance.now(), stepsBefore: this.state.model.step, stopped: false };
+    this.store.update({ phase: "training", status: "Training…", message: "", run, inside: null });
+    await this.trainRun("train_more", {}, run);
+  }
+
+  async trainRun(method, args, run) {
+    const { engine } = run.settings;
     const onEvent = (event) => {
       if (event.type === "started") {
         this.store.update({ status: `Training with the ${engine} engine…`,
                             dataset: { ...this.state.dataset, num_params: event.num_params } });
       } else {
-        run = { ...run, step: event.step, losses: run.losses.concat(event.losses) };
+        run = { ...run, step: event.step, numSteps: event.num_steps, losses: run.losses.concat(event.losses) };
         this.store.update({ run });
       }
     };
     await this.attempt(async () => {
-      const { step, num_steps, stopped } = await this.python.request("train", settings, onEvent);
+      const { step, num_steps, stopped } = await this.python.request(method, args, onEvent);
       run = { ...run, seconds: (performance.now() - run.startedAt) / 1000, stopped };
-      const model = step > 0 ? { engine, step, numSteps: num_steps, checkpoint: null, drawn: 0 } : null;
+      const model = step > 0 ? { engine, step, numSteps: num_steps, checkpoint: null, drawn: 0, canTrain: true,
+                                 settings: run.settings, source: run.source } : null;
       const what = stopped ? `stopped at step ${step} of ${num_steps}` : `trained ${step} steps in ${formatSeconds(run.seconds)}`;
       this.store.update({ phase: "ready", status: `Ready — ${what} with the ${engine} engine`, run, model, batch: null });
+      await this.showInAddress();
       if (model) await this.keepModel();
     });
   }
 
-  // Keep the run as a checkpoint in the page, so a restarted worker can carry on from it.
+  // Keep the run as a checkpoint in the page, so a restarted worker can carry on from it, and
+  // in the browser's storage, so a reload can.
   async keepModel() {
     const { checkpoint } = await this.python.request("save");
-    if (this.state.model) this.store.update({ model: { ...this.state.model, checkpoint } });
+    if (!this.state.model) return;
+    this.store.update({ model: { ...this.state.model, checkpoint } });
+    await this.autosave();
+  }
+
+  async autosave() {
+    const { run, model, batch } = this.state;
+    try {
+      await storage.save({ source: model.source, run: { ...run, startedAt: 0 }, model, batch, link: await this.link() });
+    } catch (error) {
+      this.store.update({ message: `Your model can't be kept in this browser (${error.message}); the page works ` +
+        "without it: download the model to keep it." });
+    }
+  }
+
+  async forget() {
+    try {
+      await storage.forget();
+      this.store.update({ status: "Ready — forgot the saved model: a reload starts afresh" });
+    } catch (error) {
+      this.store.update({ message: `The saved model could not be forgotten: ${error.message}` });
+    }
   }
 
   // settings: {samples, temperature, sample_seed, prefix}; no sample_seed: the run's own stream.
-  async generate({ samples, temperature, sample_seed, prefix }) {
+  async generate(settings) {
+    const { samples, temperature, sample_seed, prefix } = settings;
     const { model } = this.state;
-    const batch = { seed: sample_seed, first: sample_seed === null ? model.drawn : null, count: samples };
+    const batch = { settings, first: sample_seed === null ? model.drawn : null, count: samples };
     this.typewriter.reset();
     this.store.update({ phase: "generating", status: "Generating…", message: "", batch });
     await this.attempt(async () => {
@@ -119,8 +200,63 @@ export class App {
       }
       this.store.update({ phase: "ready", batch: { ...batch, seconds, stopped },
                           status: `Ready — ${stopped ? "stopped; " : ""}sampled in ${formatSeconds(seconds)}` });
-      if (sample_seed === null) await this.keepModel(); // where the stream is now
+      await this.showInAddress();
+      await this.keepModel(); // where the stream is now, and the names' settings
     });
+  }
+
+  // A checkpoint from the page or the CLI: sample from it (no dataset needed) and, if the
+  // dataset here is its own, train it on. A bad file leaves the current model as it was.
+  async openModel(text, engine, fileName) {
+    await this.attempt(async () => {
+      try {
+        const opened = await this.python.request("open", { checkpoint: text, engine });
+        const source = opened.can_train ? this.state.dataset.source : { kind: "file", label: fileName };
+        const settings = { ...opened.settings, engine };
+        const model = { engine, step: opened.step, numSteps: opened.num_steps, checkpoint: text, drawn: 0,
+                        canTrain: opened.can_train, settings, source };
+        const run = { settings, source, step: opened.step, numSteps: opened.num_steps, losses: [], seconds: 0,
+                      stopped: opened.step < opened.num_steps };
+        this.store.update({ model, run, batch: null, inside: null, message: "",
+                            status: `Ready — opened ${fileName}: trained ${opened.step} of ${opened.num_steps} steps` +
+                              (opened.can_train ? "" : " (on another dataset: it can sample, not train)") });
+        await this.autosave();
+      } catch (error) {
+        if (error.fatal) throw error;
+        this.store.update({ message: `${fileName} can't be opened: ${error.message}. The model you had is kept.` });
+      }
+    });
+  }
+
+  // The trained model as the CLI's checkpoint JSON, and a file name that says what it is.
+  modelFile() {
+    const { model } = this.state;
+    const name = (model.source.kind === "builtin" ? model.source.name : "custom").replace(/[^\w-]+/g, "-");
+    return { text: model.checkpoint, name: `microgpt-${name}-${model.step}steps-seed${model.settings.seed}.json` };
+  }
+
+  // The link to what is on screen: the run's training settings and dataset, and the settings
+  // of the names shown. A dataset of your own goes in the fragment, compressed; one too big
+  // for a link gets null (download the model instead).
+  async link() {
+    const { run, batch, dataset } = this.state;
+    const source = run?.source ?? dataset?.source;
+    const values = { ...run?.settings, ...batch?.settings };
+    if (source?.kind === "builtin") values.dataset = source.name;
+    let fragment = "";
+    if (source?.kind === "custom") {
+      values.dataset = "custom";
+      const { packed, size } = await packData(source.bytes);
+      if (size > MAX_LINK_DATA_BYTES) return null;
+      fragment = `#data=${packed}`;
+    }
+    return `${queryFromSettings(values)}${fragment}`;
+  }
+
+  // The address says what is on screen, so a reload or a copied address reproduces it.
+  async showInAddress() {
+    const link = await this.link();
+    if (link !== null) history.replaceState(null, "", `${location.pathname}${link}`);
   }
 
   // The Look inside view: one name, a turn of the loop at a time.
@@ -180,6 +316,14 @@ export class App {
   }
 }
 
+export const DEFAULT_SOURCE = Object.freeze({ kind: "builtin", name: Object.keys(DATASETS)[0] });
+
+// How the page names a dataset.
+export function datasetLabel(source) {
+  if (source.kind === "builtin") return DATASETS[source.name].title;
+  return source.label || "your dataset";
+}
+
 const WORKER_URL = new URL("./worker.mjs", import.meta.url);
 
 // Why a worker that never said a word did not start: its script is missing, mistyped or
@@ -202,13 +346,4 @@ async function diagnoseWorkerScript(details) {
              details: `${WORKER_URL}: Content-Type: ${type}` };
   }
   return { message: "The Python worker stopped while it started.", details };
-}
-
-const megabytes = (bytes) => (bytes / 1e6).toFixed(1);
-
-export function formatSeconds(seconds) {
-  if (seconds < 1) return `${Math.round(seconds * 1000)} ms`;
-  if (seconds < 60) return `${seconds.toFixed(1)} s`;
-  if (seconds < 3600) return `${Math.floor(seconds / 60)} min ${Math.floor(seconds % 60)} s`;
-  return `${Math.floor(seconds / 3600)} h ${Math.floor((seconds % 3600) / 60)} min`;
 }

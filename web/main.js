@@ -1,12 +1,15 @@
 // The page: one state (state.js), the actions that change it (app.js), and a panel per card,
 // each rendering from the state. Settings start from the URL and are kept in it.
-import { App } from "./app.js";
+import { App, DEFAULT_SOURCE } from "./app.js";
 import { fillForm, readForm } from "./form.js";
 import { mountGenerate } from "./panels/generate.js";
 import { mountInside } from "./panels/inside.js";
+import { mountDataset } from "./panels/dataset.js";
+import { mountModel } from "./panels/model.js";
+import { dataInFragment, unpackData } from "./links.js";
 import { mountStatus } from "./panels/status.js";
 import { mountTrain } from "./panels/train.js";
-import { MODEL_SHAPE, SETTINGS, FIELDS, queryFromSettings, settingsFromQuery } from "./settings.js";
+import { LIMITS, MODEL_SHAPE, settingsFromQuery } from "./settings.js";
 import { Store } from "./state.js";
 import { Typewriter } from "./widgets/typewriter.js";
 
@@ -36,19 +39,33 @@ store.subscribe((state, previous) => {
   });
 });
 mountStatus(store, app, readShape);
+mountDataset(store, app, readShape);
 mountTrain(store, app);
+mountModel(store, app);
 mountGenerate(store, app);
 mountInside(store, app);
-store.update({ message: problems.join("\n") });
+window.microgptStarted = true; // (for the bootstrap check in index.html)
 
-// Every valid change of a setting goes into the address, so a copied URL reproduces it.
-for (const id of Object.values(FIELDS)) {
-  document.getElementById(id).addEventListener("change", () => {
-    const all = readForm(Object.keys(SETTINGS));
-    store.update({ message: all.problems.join("\n") });
-    if (!all.problems.length) history.replaceState(null, "", `${location.pathname}${queryFromSettings(all.values)}`);
-  });
+// The dataset the link asks for: its own, packed in the fragment, or a built-in one by name.
+async function linkedSource() {
+  const packed = dataInFragment(location.hash);
+  if (packed) {
+    try {
+      return { kind: "custom", bytes: await unpackData(packed, LIMITS.MAX_DATA_BYTES), label: "the link's dataset" };
+    } catch (error) {
+      problems.push(`The dataset in this link is damaged (${error.message}); using the default one.`);
+      return DEFAULT_SOURCE;
+    }
+  }
+  if (values.dataset === "custom") {
+    problems.push("This link names a dataset of your own but does not hold it; using the default one.");
+    return DEFAULT_SOURCE;
+  }
+  return { kind: "builtin", name: values.dataset };
 }
 
-app.load(readShape());
-window.microgptStarted = true; // (for the bootstrap check in index.html)
+const source = await linkedSource();
+store.update({ message: problems.join("\n") });
+const link = location.search || location.hash ? location.search + location.hash : null;
+const restored = await app.load({ shape: readShape(), source, link, problems });
+if (restored) fillForm({ ...restored.run.settings, ...restored.batch?.settings });

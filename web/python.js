@@ -14,9 +14,13 @@
 //                                       (message: a sentence or two; details: the technical part)
 //
 // Methods, their args → their result, and [their events]:
-//   load {}                             → {dataset: {docs, vocab_size, chars, num_params}}
+//   load {}                             → {datasets: the built-in datasets' names}
 //                                         [{type: "status", text}: what loading does now,
 //                                          {type: "download", loaded, total}: bytes so far]
+//   use_dataset {name} | {text} | {bytes}
+//                                       → the report on it (see dataset.read_dataset): a
+//                                         built-in dataset by name, pasted text or a file's
+//                                         bytes (Uint8Array); refused: the old one stays
 //   describe {n_embd, n_head, n_layer, block_size}
 //                                       → {docs, vocab_size, chars, num_params}
 //   train {steps, seed, engine, n_embd, n_head, n_layer, block_size}
@@ -38,8 +42,10 @@
 //                                          logits, probs, attention [layer][head][pos], kv, done}
 //   inspect_temperature {temperature}   → {probs}: the current turn's, at this temperature
 //   inspect_branch {token_id}           → the current turn with token_id forced
+//   train_more {}                       → as train: the run goes on where it stopped
 //   save {}                             → {checkpoint}: the run as checkpoint JSON
-//   open {checkpoint, engine}           → {step, num_steps, can_train}
+//   open {checkpoint, engine}           → {step, num_steps, can_train, settings}: a run from
+//                                         checkpoint JSON; can_train: the dataset is its own
 //   stop {}                             → null, at once: the running train or generate ends
 //                                         between two chunks (within ~50 ms with the fast
 //                                         engine, one step with the reference engine)

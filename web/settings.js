@@ -2,15 +2,22 @@
 // URL state). Their defaults and limits come from Python: build.py writes settings-table.js
 // from py/microgpt/settings.py, so the page and the package cannot disagree.
 // A link like ?steps=300&seed=7 reproduces a run; a bad value is reported and replaced.
-import { SETTINGS } from "./settings-table.js";
+import { DATASETS, LIMITS, SETTINGS as PYTHON_SETTINGS } from "./settings-table.js";
 
-export { SETTINGS };
+export { DATASETS, LIMITS };
+
+// Python's settings, and the page's own: which dataset ("custom": yours, in the link's fragment).
+export const SETTINGS = {
+  ...PYTHON_SETTINGS,
+  dataset: { kind: "str", default: Object.keys(DATASETS)[0], label: "dataset", choices: [...Object.keys(DATASETS), "custom"] },
+};
 
 // Each setting's form control, by data-testid (which is also its id).
 export const FIELDS = {
   steps: "steps", seed: "seed", engine: "engine",
   n_embd: "n-embd", n_head: "n-head", n_layer: "n-layer", block_size: "block-size",
   temperature: "temperature", samples: "sample-count", sample_seed: "sample-seed", prefix: "prefix",
+  dataset: "dataset-choice",
 };
 
 export const TRAIN_SETTINGS = ["steps", "seed", "engine", "n_embd", "n_head", "n_layer", "block_size"];

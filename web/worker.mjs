@@ -5,7 +5,8 @@ import { DownloadError, watchDownloads } from "./downloads.js";
 
 const CHUNK_SECONDS = 0.05; // compute between two looks at the inbox: a stop lands within ~this
 
-let pyodide, session, take;
+const base = new URL("./", self.location.href);
+let pyodide, session, take, manifest;
 let stopRequested = false;
 const inbox = [];
 let working = false;
@@ -44,13 +45,17 @@ const methods = {
     stopRequested = false;
     const run = call(session.start_training, { steps, seed, engine, n_embd, n_head, n_layer, block_size });
     emit({ type: "started", ...run });
-    let progress = { step: 0, num_steps: run.num_steps };
-    while (progress.step < progress.num_steps && !stopRequested) {
-      progress = call(session.train, { seconds: CHUNK_SECONDS });
-      emit({ type: "progress", ...progress });
-      await nextTask();
-    }
-    return { step: progress.step, num_steps: progress.num_steps, stopped: stopRequested };
+    return trainInChunks(emit);
+  },
+
+  async train_more(_, emit) {
+    stopRequested = false;
+    return trainInChunks(emit);
+  },
+
+  async use_dataset({ name, text, bytes }) {
+    const data = name === undefined ? text ?? bytes : await fetchBytes(manifest.datasets[name]);
+    return call(session.use_dataset, { data });
   },
 
   async generate({ samples, temperature, seed, prefix }, emit) {
@@ -81,6 +86,21 @@ const methods = {
 
   open: ({ checkpoint, engine }) => call(session.open, { text: checkpoint, engine }),
 };
+
+// Train the run on, a chunk at a time, until it is done or stopped.
+async function trainInChunks(emit) {
+  let progress;
+  do {
+    progress = call(session.train, { seconds: CHUNK_SECONDS });
+    emit({ type: "progress", ...progress });
+    await nextTask();
+  } while (progress.step < progress.num_steps && !stopRequested);
+  return { step: progress.step, num_steps: progress.num_steps, stopped: stopRequested };
+}
+
+async function fetchBytes(path) {
+  return new Uint8Array(await (await fetch(new URL(path, base))).arrayBuffer());
+}
 
 // No seed: leave it out, for Python's default (None): the run's own random stream.
 const withSeed = (kwargs, seed) => (seed === null || seed === undefined ? kwargs : { ...kwargs, seed });
@@ -120,15 +140,17 @@ const lastLine = (text) => text.trim().split("\n").pop().replace(/^[\w.]*Microgp
 // (downloads.js): the page sees bytes arrive, and the first one that fails ends loading with
 // its reason, instead of leaving Pyodide to wait for it.
 async function load(emit) {
+  // A failed download is reported once, through the race below; Pyodide may leave its own
+  // promise of it unawaited, which is no news.
+  self.addEventListener("unhandledrejection", (event) => event.reason instanceof DownloadError && event.preventDefault());
   const failed = watchDownloads((loaded, total) => emit({ type: "download", loaded, total }));
   failed.catch(() => {}); // (raced below; unraced once loading is over)
   return Promise.race([loadSession(emit), failed]);
 }
 
 async function loadSession(emit) {
-  const base = new URL("./", self.location.href);
   // The one file whose name never changes with its content; all it points at is versioned.
-  const manifest = await (await fetch(new URL("manifest.json", base), { cache: "no-cache" })).json();
+  manifest = await (await fetch(new URL("manifest.json", base), { cache: "no-cache" })).json();
   emit({ type: "status", text: "Loading Python (Pyodide)…" });
   const pyodideURL = new URL(manifest.pyodide, base);
   // Fetched once first, so a missing or mistyped script is named; the imports then come
@@ -152,10 +174,8 @@ async function loadSession(emit) {
   await micropip.install.callKwargs(new URL(manifest.wheel, base).href, { deps: false });
   micropip.destroy();
 
-  emit({ type: "status", text: "Loading the names dataset…" });
-  const response = await fetch(new URL(manifest.data, base));
   const sessionModule = pyodide.pyimport("microgpt.session");
   take = sessionModule.take;
-  session = sessionModule.Session.callKwargs({ text: await response.text() });
-  return { dataset: call(session.describe, {}) };
+  session = sessionModule.Session();
+  return { datasets: Object.keys(manifest.datasets) };
 }

@@ -3,23 +3,28 @@
 A document is one stripped, non-empty line of a UTF-8 text file. Each character is a token,
 and one extra token, BOS, marks where a document begins and ends.
 """
+import unicodedata
 from dataclasses import dataclass
 from functools import cached_property
 
 from .errors import MicrogptError
-from .settings import MAX_DATA_BYTES
+from .settings import MAX_DATA_BYTES, MAX_DOCS, MAX_VOCAB_CHARS, SETTINGS
+
+MAX_LENGTH_COUNTED = SETTINGS["block_size"].maximum  # the report counts documents by length up to it
 
 
 def parse_docs(text):
     """The documents in a text: its lines, split at universal newlines (\n, \r\n or \r, as
     Python's open() reads them), stripped, empty ones dropped. A byte-order mark is not text."""
-    lines = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    return [line.strip() for line in lines if line.strip()]
+    return [line.strip() for line in _lines(text) if line.strip()]
+
+
+def _lines(text):
+    return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n").split("\n")
 
 
 def load_docs(path):
-    """Read the documents of a UTF-8 text file, or say clearly why they can't be had. The page
-    reads the same bytes the same way: a file gives the same documents everywhere."""
+    """Read the documents of a UTF-8 text file, or say clearly why they can't be had."""
     try:
         with open(path, "rb") as f:
             data = f.read(MAX_DATA_BYTES + 1)  # never more: /dev/zero has no end
@@ -29,16 +34,63 @@ def load_docs(path):
         raise MicrogptError(f"data path is a folder, not a file: {path}") from None
     except OSError as e:
         raise MicrogptError(f"cannot read data file {path}: {e.strerror}") from None
+    try:
+        return read_dataset(data)[0]
+    except MicrogptError as e:
+        raise MicrogptError(f"{e}: {path}") from None
+
+
+def read_dataset(data):
+    """The documents in a file's bytes, and a report on what reading them found. The page and
+    the CLI both read datasets here: the same bytes give the same documents everywhere.
+
+    Refused, each with the reason: more than MAX_DATA_BYTES, binary data (NUL bytes), UTF-16,
+    anything else that is not UTF-8, no documents, more than MAX_DOCS documents or more than
+    MAX_VOCAB_CHARS distinct characters.
+    """
     if len(data) > MAX_DATA_BYTES:
-        raise MicrogptError(f"data file is larger than {MAX_DATA_BYTES // 2**20} MB: {path}")
+        raise MicrogptError(f"the dataset is larger than {MAX_DATA_BYTES // 2**20} MB")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise MicrogptError("the dataset is UTF-16 text; save it as UTF-8")
+    if b"\0" in data:
+        raise MicrogptError("the dataset is binary, not text (it holds NUL bytes)")
     try:
         text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise MicrogptError(f"data file is not UTF-8 text: {path}") from None
+    except UnicodeDecodeError as e:
+        raise MicrogptError(f"the dataset is not UTF-8 text (byte {e.start} is not)") from None
     docs = parse_docs(text)
     if not docs:
-        raise MicrogptError(f"data file has no non-empty lines: {path}")
-    return docs
+        raise MicrogptError("the dataset has no non-empty lines")
+    if len(docs) > MAX_DOCS:
+        raise MicrogptError(f"the dataset has {len(docs):,} lines; the limit is {MAX_DOCS:,}")
+    chars = sorted(set("".join(docs)))
+    if len(chars) > MAX_VOCAB_CHARS:
+        raise MicrogptError(f"the dataset has {len(chars):,} different characters; the limit is {MAX_VOCAB_CHARS}")
+    return docs, _report(data, text, docs, chars)
+
+
+def _report(data, text, docs, chars):
+    """What a person should know about a dataset before training on it."""
+    longest = max(docs, key=len)
+    lengths = [0] * (MAX_LENGTH_COUNTED + 2)  # lengths[n]: documents of n characters; the last, longer
+    for doc in docs:
+        lengths[min(len(doc), MAX_LENGTH_COUNTED + 1)] += 1
+    marks = {ch for ch in chars if unicodedata.combining(ch)}  # accents written as their own character
+    lines = _lines(text)
+    if lines[-1] == "":
+        lines.pop()  # what follows the last line break is no line
+    return {
+        "bytes": len(data), "docs": len(docs), "chars": "".join(chars), "vocab_size": len(chars) + 1,
+        "longest": longest, "lengths": lengths,
+        "duplicates": len(docs) - len(set(docs)),
+        "blank_lines": sum(1 for line in lines if not line.strip()),
+        "bom": text.startswith("\ufeff"),
+        "crlf": text.count("\r\n"),
+        "tabs": sum(1 for doc in docs if "\t" in doc) if "\t" in chars else 0,
+        "invisible": [f"U+{ord(ch):04X}" for ch in chars if ch != "\t" and unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp")],
+        "combining": sum(1 for doc in docs if not marks.isdisjoint(doc)) if marks else 0,
+        "symbols": "".join(ch for ch in chars if unicodedata.category(ch) == "So"),
+    }
 
 
 @dataclass(frozen=True)

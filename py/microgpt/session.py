@@ -11,7 +11,7 @@ import random
 import time
 
 from . import checkpoint
-from .dataset import Tokenizer, parse_docs
+from .dataset import Tokenizer, read_dataset
 from .errors import MicrogptError
 from .model import GPTConfig, num_params
 from .sampler import log_prob, loop_source, prefix_ids, sample
@@ -22,11 +22,25 @@ from .trainer import Trainer
 
 class Session:
     def __init__(self, text=None):
-        self.docs = None if text is None else parse_docs(text)
-        if self.docs == []:
-            raise MicrogptError("the dataset has no non-empty lines")
+        self.docs = None  # the dataset to train on
         self.run = None  # the Trainer: the model, Adam's state, the step and the random stream
         self.stepper = None  # the generation loop under the page's Look inside view
+        if text is not None:
+            self.use_dataset(text)
+
+    def use_dataset(self, data):
+        """Read a dataset (a file's bytes, or pasted text) as the CLI reads a file, and train on
+        it from now on; return the report on it. A refused dataset leaves the one there was,
+        and the model, as they were."""
+        if isinstance(data, str):
+            try:
+                data = data.encode("utf-8")
+            except UnicodeEncodeError:
+                raise MicrogptError("the text holds a broken character (a lone surrogate)") from None
+        elif not isinstance(data, bytes):
+            data = data.to_bytes()  # a Uint8Array from the page, through Pyodide
+        self.docs, report = read_dataset(data)
+        return report
 
     def describe(self, n_embd=DEFAULTS["n_embd"], n_head=DEFAULTS["n_head"], n_layer=DEFAULTS["n_layer"],
                  block_size=DEFAULTS["block_size"]):
@@ -71,7 +85,8 @@ class Session:
             docs = None  # another dataset: the model can sample, not train
         self.run = Trainer.resume(ckpt, docs, engine)
         self.stepper = None
-        return {"step": ckpt.step, "num_steps": ckpt.num_steps, "can_train": docs is not None}
+        settings = {"steps": ckpt.num_steps, "seed": ckpt.seed, **vars(ckpt.model.config)}
+        return {"step": ckpt.step, "num_steps": ckpt.num_steps, "can_train": docs is not None, "settings": settings}
 
     def generate(self, samples, temperature, seed=None, prefix=""):
         """Yield (sample, char, prob) for each character as it comes out, and after each name
@@ -86,7 +101,6 @@ class Session:
         run = self._model_run()
         check_all(samples=samples, temperature=temperature, sample_seed=seed, prefix=prefix)
         rng = run.rng if seed is None else random.Random(seed)
-        training_docs = None if run.docs is None else set(run.docs)
         for i in range(samples):
             draws = []
             for draw in sample(run.model, run.engine, temperature, rng, prefix):
@@ -94,7 +108,7 @@ class Session:
                 if draw.char is not None:
                     yield i, draw.char, draw.prob
             name = "".join(d.char for d in draws if d.char is not None)
-            yield i, None, log_prob(draws), None if training_docs is None else name not in training_docs
+            yield i, None, log_prob(draws), None if run.seen is None else name not in run.seen
 
     def inspect_start(self, temperature, seed=None, prefix=""):
         """Start generating one name a turn at a time, for the page's Look inside view: the loop's

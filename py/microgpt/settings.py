@@ -69,8 +69,11 @@ def check_all(**values):
 # The most the CLI and the page will read or build, checked before anything is allocated.
 # The largest model the page allows (n_embd 64, 4 layers, block size 32) has about 0.2 million
 # parameters plus 128 per character of the vocabulary, and a checkpoint of it (its weights
-# and Adam's two moments) takes about 15 MB; the biggest built-in dataset is 0.2 MB.
-MAX_DATA_BYTES = 16 * 2**20  # a dataset file
+# and Adam's two moments) takes about 15 MB at the largest vocabulary. The biggest built-in
+# dataset, words.txt, is 2.8 MB in 274,137 lines; cities.txt has 347 characters.
+MAX_DATA_BYTES = 5 * 2**20  # a dataset file
+MAX_DOCS = 300_000  # documents (lines) in a dataset
+MAX_VOCAB_CHARS = 500  # distinct characters in a dataset
 MAX_CHECKPOINT_BYTES = 64 * 2**20  # a checkpoint file
 MAX_PARAMS = 1_000_000  # the parameters a config and vocabulary imply
 MAX_MAGNITUDE = 1e9  # any number in a checkpoint: weights stay near 1, Adam's moments too

@@ -2,6 +2,7 @@
 import math
 import random
 from dataclasses import dataclass
+from functools import cached_property
 
 from .checkpoint import Checkpoint
 from .dataset import Tokenizer
@@ -64,6 +65,12 @@ class Trainer:
         trainer.optimizer = trainer.engine.Optimizer(ckpt.model.weights, m=ckpt.adam_m, v=ckpt.adam_v)
         trainer.steps_done = ckpt.step
         return trainer
+
+    @cached_property
+    def seen(self):
+        """The training documents as a set, to tell a sampled name that is one of them; None
+        for a run opened without its dataset. (Kept: building it costs milliseconds.)"""
+        return None if self.docs is None else frozenset(self.docs)
 
     @property
     def done(self):

@@ -190,9 +190,10 @@ def test_fast_engine_is_the_default_and_the_page_names_the_running_engine(page, 
     train(page)
     assert "fast engine" in page.inner_text(STATUS)
     page.get_by_test_id("engine").select_option("reference")
-    assert "engine=reference" in page.url  # the choice is part of the shareable link
+    assert "engine=reference" not in page.url  # the address says what is on screen, not the form
     train(page)
     assert "reference engine" in page.inner_text(STATUS)
+    assert "engine=reference" in page.url  # now it is the run on screen
 
 
 def test_default_run_shows_what_microgpt_prints_and_generating_again_continues(page, site_url):

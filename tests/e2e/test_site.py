@@ -24,11 +24,16 @@ def manifest(site_url):
 
 
 def test_manifest_urls_are_relative_and_served(site_url, manifest):
-    for key in ("pyodide", "micropip", "wheel", "data"):
-        parts = urlsplit(manifest[key])
-        assert not parts.scheme and not parts.netloc and not parts.path.startswith("/"), manifest[key]
+    urls = [manifest["pyodide"], manifest["micropip"], manifest["wheel"], *manifest["datasets"].values()]
+    for url in urls:
+        parts = urlsplit(url)
+        assert not parts.scheme and not parts.netloc and not parts.path.startswith("/"), url
     assert manifest["wheel"].split("?")[0].endswith("-py3-none-any.whl")  # micropip needs a wheel name
-    assert fetch(site_url + manifest["data"])[1].decode().split("\n", 1)[0].isalpha()
+    assert list(manifest["datasets"]) == ["names", "cities", "words", "dogs"]
+    for name, url in manifest["datasets"].items():
+        content_type, body = fetch(site_url + url)
+        assert content_type == "text/plain; charset=utf-8"
+        assert body == (ROOT / "data" / f"{name}.txt").read_bytes()
 
 
 @pytest.mark.parametrize("key, path, expected", [
@@ -39,7 +44,6 @@ def test_manifest_urls_are_relative_and_served(site_url, manifest):
     ("pyodide", "python_stdlib.zip", "application/zip"),
     ("micropip", "", "application/zip"),
     ("wheel", "", "application/zip"),
-    ("data", "", "text/plain; charset=utf-8"),
     (None, "worker.mjs", "text/javascript"),
     (None, "index.html", "text/html; charset=utf-8"),
 ])

@@ -165,6 +165,18 @@ test("the state store checks each change of phase and tells subscribers", () => 
 });
 
 test("durations read as a person would say them", async () => {
-  const { formatSeconds } = await import("../../web/app.js");
+  const { formatSeconds } = await import("../../web/format.js");
   assert.deepEqual([0.0421, 12.34, 75.9, 141611].map(formatSeconds), ["42 ms", "12.3 s", "1 min 15 s", "39 h 20 min"]);
+});
+
+test("a dataset packs into a link and back, and a bomb is refused", async () => {
+  const { packData, unpackData } = await import("../../web/links.js");
+  const bytes = new TextEncoder().encode("\ufeffSão Paulo\r\nZürich\nKyōto 😀\n".repeat(50));
+  const { packed, size } = await packData(bytes);
+  assert.match(packed, /^[A-Za-z0-9_-]+$/); // safe in a URL fragment as it is
+  assert.ok(size < bytes.length / 5);
+  assert.deepEqual(await unpackData(packed, 1e6), bytes);
+  const bomb = (await packData(new Uint8Array(5_000_000))).packed;
+  await assert.rejects(unpackData(bomb, 1_000_000), /unpacks to more than/);
+  await assert.rejects(unpackData("not*base64", 1e6));
 });

@@ -91,7 +91,9 @@ def assert_one_line_error(code, out, err, fragment):
     (lambda p: str(p / "missing.txt"), "not found"),
     (lambda p: bad_file(p, "empty.txt", ""), "no non-empty lines"),
     (lambda p: bad_file(p, "blank.txt", "  \n\t\n\n"), "no non-empty lines"),
-    (lambda p: bad_file(p, "binary.txt", b"\xff\xfe\x00abc"), "not UTF-8"),
+    (lambda p: bad_file(p, "utf16.txt", "ada\nbob\n".encode("utf-16")), "UTF-16"),
+    (lambda p: bad_file(p, "binary.txt", b"ab\x00cd\n"), "binary"),
+    (lambda p: bad_file(p, "latin1.txt", "José\n".encode("latin-1")), "not UTF-8"),
     (lambda p: str(p), "folder"),
 ])
 def test_bad_data_file_gets_a_one_line_error(capsys, tmp_path, data, fragment):

@@ -97,7 +97,7 @@ def test_weights_of_1e200_are_refused_before_they_can_diverge(capsys, tmp_path, 
 # 3, 4, 5. Nothing reads or allocates without a limit.
 
 def test_endless_files_are_read_only_up_to_the_limit(capsys):
-    assert_error(run_cli(capsys, ["train", "--data", "/dev/zero"]), "larger than 16 MB")
+    assert_error(run_cli(capsys, ["train", "--data", "/dev/zero"]), "larger than 5 MB")
     assert_error(run_cli(capsys, ["sample", "--model", "/dev/zero"]), "larger than 64 MB")
 
 

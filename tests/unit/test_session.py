@@ -146,7 +146,8 @@ def test_a_saved_run_opened_in_a_new_session_carries_on_its_stream(session):
     saved = session.save()
     names_after = names(session.generate(samples=5, temperature=0.5))
     fresh = Session((DATA / "elements.txt").read_text(encoding="utf-8"))
-    assert fresh.open(saved, engine="fast") == {"step": 4, "num_steps": 4, "can_train": True}
+    assert fresh.open(saved, engine="fast") == {"step": 4, "num_steps": 4, "can_train": True, "settings": dict(
+        SETTINGS, steps=4)}
     assert names(fresh.generate(samples=5, temperature=0.5)) == names_after
 
 
@@ -157,8 +158,8 @@ def test_a_checkpoint_opens_and_samples_with_no_dataset(capsys, tmp_path):
     assert code == 0
     expected = (DATA / f"{RUN}.out").read_text(encoding="utf-8").splitlines()[33:]
     bare = Session()
-    assert bare.open(model.read_text(encoding="utf-8"), engine="reference") == \
-        {"step": 30, "num_steps": 30, "can_train": False}
+    opened = bare.open(model.read_text(encoding="utf-8"), engine="reference")
+    assert (opened["step"], opened["num_steps"], opened["can_train"], opened["settings"]) == (30, 30, False, SETTINGS)
     generated = names(bare.generate(samples=10, temperature=0.5))
     assert [f"sample {i + 1:2d}: {name}" for i, name in enumerate(generated)] == expected
     with pytest.raises(MicrogptError, match="dataset"):

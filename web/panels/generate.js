@@ -1,6 +1,6 @@
 // The Generate card: sampling settings, Generate and Copy link, and the names as they come.
 import { readForm } from "../form.js";
-import { GENERATE_SETTINGS, SETTINGS, queryFromSettings } from "../settings.js";
+import { GENERATE_SETTINGS } from "../settings.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -11,7 +11,7 @@ export function mountGenerate(store, app) {
     if (problems.length) store.update({ message: problems.join("\n") });
     else if (store.state.phase === "ready" && store.state.model) app.generate(values);
   });
-  $("share").addEventListener("click", () => share(store));
+  $("share").addEventListener("click", () => share(store, app));
 
   store.subscribe((state) => {
     $("generate").disabled = state.phase !== "ready" || !state.model;
@@ -22,22 +22,25 @@ export function mountGenerate(store, app) {
 // Which random stream a batch of names came from.
 function describeBatch(batch) {
   if (!batch) return "";
-  const { seed, first, count } = batch;
+  const { settings: { sample_seed: seed }, first, count } = batch;
   if (seed !== null) return `Names from sampling seed ${seed}: a fresh random stream, the same every time.`;
   if (first === null) return "Names from the run's own random stream, continued.";
   return `Names ${first + 1}–${first + count} of the run's own random stream, as microgpt.py would print ` +
     "them: no sampling seed, so each Generate continues where the last one stopped.";
 }
 
-async function share(store) {
-  const { values, problems } = readForm(Object.keys(SETTINGS));
-  if (problems.length) return store.update({ message: problems.join("\n") });
-  const url = new URL(location.href);
-  url.search = queryFromSettings(values);
+// Copy the link to what is on screen: the run and the names shown, not unsent edits in the form.
+async function share(store, app) {
+  const link = await app.link();
+  if (link === null) {
+    return store.update({ message: "Your dataset is too big to travel in a link (more than 32 kB compressed). " +
+      "Download the model and send that instead: it opens in the page and in the CLI." });
+  }
+  const url = new URL(link, location.href).href;
   try {
-    await navigator.clipboard.writeText(url.href);
-    store.update({ status: `Link copied: ${url.href}` });
+    await navigator.clipboard.writeText(url);
+    store.update({ status: `Link copied: ${url.length > 120 ? `${url.slice(0, 117)}…` : url}` });
   } catch {
-    window.prompt("Copy this link:", url.href);
+    window.prompt("Copy this link:", url);
   }
 }

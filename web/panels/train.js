@@ -1,7 +1,7 @@
 // The Train card: the run's settings, Train and Stop, the dataset, progress and the loss chart.
-import { formatSeconds } from "../app.js";
+import { formatSeconds } from "../format.js";
 import { readForm, field } from "../form.js";
-import { MODEL_SHAPE, TRAIN_SETTINGS } from "../settings.js";
+import { DATASETS, MODEL_SHAPE, TRAIN_SETTINGS } from "../settings.js";
 import { LossChart } from "../widgets/chart.js";
 
 const $ = (id) => document.getElementById(id);
@@ -49,7 +49,10 @@ function showProgress({ step, numSteps, losses, startedAt, seconds }) {
   $("eta").textContent = rate && step < numSteps && seconds === undefined ? `ETA ${formatSeconds((numSteps - step) / rate)}` : "";
 }
 
-function showDataset({ docs, vocab_size, num_params }) {
-  $("dataset").textContent = `${docs.toLocaleString("en")} names · ${vocab_size} tokens ` +
-    `(${vocab_size - 1} characters + end) · ${num_params.toLocaleString("en")} parameters`;
+function showDataset({ source, report, num_params }) {
+  if (!report) return;
+  const what = source.kind === "builtin" ? DATASETS[source.name].what : "lines";
+  const params = num_params === null ? "" : ` · ${num_params.toLocaleString("en")} parameters`;
+  $("dataset").textContent = `${report.docs.toLocaleString("en")} ${what} · ${report.vocab_size} tokens ` +
+    `(${report.vocab_size - 1} characters + end)${params}`;
 }

@@ -1,0 +1,41 @@
+// What a link carries: the settings of the run on screen and of the names shown (in the query,
+// settings.js), and a dataset of your own, compressed, in the fragment (#data=...), which the
+// browser never sends to the server.
+
+export const MAX_LINK_DATA_BYTES = 32 * 1024; // compressed; a longer link breaks in some places
+
+// bytes → base64url of their deflate-raw compression.
+export async function packData(bytes) {
+  const compressed = await collect(new Blob([bytes]).stream().pipeThrough(new CompressionStream("deflate-raw")));
+  let binary = "";
+  for (const byte of compressed) binary += String.fromCharCode(byte);
+  return { packed: btoa(binary).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, ""), size: compressed.length };
+}
+
+// The inverse of packData; rejects on anything that is not one, or that unpacks to more than
+// maxBytes (a link can hold a small bomb).
+export async function unpackData(text, maxBytes) {
+  const binary = atob(text.replaceAll("-", "+").replaceAll("_", "/"));
+  const bytes = Uint8Array.from(binary, (ch) => ch.charCodeAt(0));
+  return collect(new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate-raw")), maxBytes);
+}
+
+async function collect(stream, maxBytes = Infinity) {
+  const chunks = [];
+  let length = 0;
+  for await (const chunk of stream) {
+    length += chunk.length;
+    if (length > maxBytes) throw new Error(`it unpacks to more than ${maxBytes} bytes`);
+    chunks.push(chunk);
+  }
+  const bytes = new Uint8Array(length);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return bytes;
+}
+
+// The packed dataset in a URL's fragment, if any.
+export const dataInFragment = (hash) => new URLSearchParams(hash.slice(1)).get("data");
