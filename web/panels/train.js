@@ -35,13 +35,15 @@ export function mountTrain(store, app) {
       if (run.startedAt !== previous?.run?.startedAt) chart.reset(run.numSteps);
       chart.add(run.losses.slice(previous?.run?.startedAt === run.startedAt ? previous.run.losses.length : 0));
       showProgress(run);
+      // Every loss of a finished run, as Python computed it, for tools and tests to read.
+      if (run.seconds !== undefined) $("chart").dataset.losses = JSON.stringify(run.losses);
     }
   });
 }
 
-function showProgress({ step, numSteps, losses, startedAt, seconds }) {
+function showProgress({ step, numSteps, losses, startedAt, seconds, stepsBefore = 0 }) {
   const elapsed = seconds ?? (performance.now() - startedAt) / 1000;
-  const rate = step && elapsed > 0 ? step / elapsed : 0;
+  const rate = step > stepsBefore && elapsed > 0 ? (step - stepsBefore) / elapsed : 0;
   $("progress").textContent = `step ${step} / ${numSteps}`;
   $("progress-bar").value = step / numSteps;
   $("loss").textContent = losses.length ? losses.at(-1).toFixed(4) : "—";
