@@ -92,7 +92,10 @@ class InsideView {
   render(inside) {
     if (!inside) return this.clear();
     const { loop, turn, temperature } = inside;
-    if (loop !== this.loop) this.showSource(loop);
+    if (loop !== this.loop) {
+      this.showSource(loop);
+      this.loopId = String(Number(this.loopId ?? 0) + 1);
+    }
     this.loop = loop;
     this.highlight(turn);
     this.showState(turn, temperature);
@@ -145,36 +148,47 @@ class InsideView {
       (turn.done ? (turn.token === "BOS" ? " — done: BOS ends it." : " — done: the block is full.") : ".");
   }
 
+  // One row per token, made once per name and updated in place at every turn (a step must
+  // draw well within a frame).
   showDistribution(turn) {
     const dist = $("dist");
     if (!turn) return dist.replaceChildren();
     const { tokens } = this.loop;
+    if (dist.children.length !== tokens.length || dist.dataset.loop !== this.loopId) {
+      dist.dataset.loop = this.loopId;
+      dist.replaceChildren(...tokens.map((token, i) => {
+        const row = document.createElement("li");
+        row.dataset.testid = "dist-row";
+        row.dataset.token = token;
+        row.dataset.tokenId = i;
+        const button = document.createElement("button");
+        button.type = "button";
+        const label = document.createElement("span");
+        label.className = "token";
+        label.textContent = token === "BOS" ? "BOS" : token === " " ? "␣" : token;
+        const bar = document.createElement("span");
+        bar.className = "bar";
+        const value = document.createElement("span");
+        value.className = "value";
+        button.append(label, bar, value);
+        row.append(button);
+        return row;
+      }));
+    }
     const top = Math.max(...turn.probs);
-    dist.replaceChildren(...turn.probs.map((prob, i) => {
-      const row = document.createElement("li");
-      row.dataset.testid = "dist-row";
-      row.dataset.token = tokens[i];
-      row.dataset.tokenId = i;
+    turn.probs.forEach((prob, i) => {
+      const row = dist.children[i];
+      const [button] = row.children;
+      const [, bar, value] = button.children;
       row.dataset.prob = String(prob);
       row.dataset.logit = String(turn.logits[i]);
-      row.className = `${tokens[i] === "BOS" ? "bos" : ""} ${i === turn.token_id ? "drawn" : ""}`;
+      row.className = `${tokens[i] === "BOS" ? "bos" : ""}${i === turn.token_id ? " drawn" : ""}`;
       if (i === turn.token_id) row.setAttribute("aria-current", "true");
-      const button = document.createElement("button");
-      button.type = "button";
+      else row.removeAttribute("aria-current");
       button.title = `logit ${turn.logits[i].toFixed(3)} · p ${prob.toFixed(4)} · click to force ${show(tokens[i])} here`;
-      const label = document.createElement("span");
-      label.className = "token";
-      label.textContent = tokens[i] === "BOS" ? "BOS" : tokens[i] === " " ? "␣" : tokens[i];
-      const bar = document.createElement("span");
-      bar.className = "bar";
       bar.style.width = `${(100 * prob) / top}%`;
-      const value = document.createElement("span");
-      value.className = "value";
       value.textContent = prob.toFixed(3);
-      button.append(label, bar, value);
-      row.append(button);
-      return row;
-    }));
+    });
   }
 
   // The inputs so far, one per position: BOS, then the name's characters.
