@@ -19,6 +19,7 @@ import hashlib
 import http.server
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -55,6 +56,8 @@ MIME_TYPES = {
     ".js": "text/javascript",
     ".json": "application/json",
     ".whl": "application/zip",
+    ".gz": "application/gzip",  # the snapshot: the worker unzips it itself
+    ".webmanifest": "application/manifest+json",
     ".zip": "application/zip",
     ".txt": "text/plain; charset=utf-8",
     ".html": "text/html; charset=utf-8",
@@ -147,6 +150,12 @@ def build_our_wheel(dest):
         return Path(shutil.copy2(wheel, dest))
 
 
+def make_snapshot(out):
+    """The Pyodide memory snapshot the page starts from (tools/make_snapshot.mjs, in Node)."""
+    run(["node", str(ROOT / "tools" / "make_snapshot.mjs"), str(DIST), str(out)])
+    return out
+
+
 def versioned(path):
     """A relative URL with the file's hash as a query, so a changed file is never a stale cache hit.
 
@@ -198,9 +207,32 @@ def build():
         "datasets": datasets,
     }
     (DIST / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
-    make_world_readable(DIST)
+    manifest["snapshot"] = versioned(make_snapshot(DIST / "snapshot.bin.gz"))
+    (DIST / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    seal(DIST, precache=[name for name, entry in builtin_datasets().items()][0])
     print(f"built {DIST.relative_to(ROOT)}/ ({ours.name})")
     return DIST
+
+
+def seal(dist, precache):
+    """Finish a build for its service worker (web/sw.js): precache.json lists every file the page
+    needs to load and train on the dataset named precache, and sw.js gets the build's id, a hash
+    of all those files' contents, so each build has its own cache and a new build is an update.
+    Then every file is made world-readable."""
+    manifest = json.loads((dist / "manifest.json").read_text())
+    others = {manifest["datasets"][name].split("?")[0] for name in manifest["datasets"] if name != precache}
+    files = sorted(path.relative_to(dist).as_posix() for path in dist.rglob("*")
+                   if path.is_file() and path.name not in ("sw.js", "precache.json")
+                   and path.relative_to(dist).as_posix() not in others)
+    digest = hashlib.sha256()
+    for name in files:
+        digest.update(name.encode() + b"\0" + file_digest(dist / name, "sha256").digest())
+    build_id = digest.hexdigest()[:16]
+    (dist / "precache.json").write_text(json.dumps(["./", *files], indent=1) + "\n")
+    sw = dist / "sw.js"
+    sw.write_text(re.sub(r'const BUILD = "[^"]*";', f'const BUILD = "{build_id}";', sw.read_text(), count=1))
+    make_world_readable(dist)
+    return build_id
 
 
 def make_world_readable(directory):

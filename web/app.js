@@ -42,7 +42,8 @@ export class App {
     };
     let restored = null;
     await this.attempt(async () => {
-      await this.python.request("load", {}, onEvent);
+      const { phases } = await this.python.request("load", {}, onEvent);
+      this.loadPhases = { ...phases, "python requested": Math.round(performance.now()) };
       if (!this.state.dataset) restored = await this.savedRun(this.linked.link);
       const wanted = this.state.dataset?.source ?? restored?.source ?? this.linked.source;
       if (!(await this.useDataset(wanted)) && wanted !== DEFAULT_SOURCE) await this.useDataset(DEFAULT_SOURCE);
@@ -57,8 +58,21 @@ export class App {
         this.store.update({ phase: "ready", status: "Ready", model: null });
         restored = null;
       }
+      // (for tools/bench.py: the worker's phases, from its start, and the page's Ready, from its)
+      document.body.dataset.loadPhases = JSON.stringify({ ...this.loadPhases, ready: Math.round(performance.now()) });
     });
+    if (shape && this.state.phase === "ready") this.warmUp(shape);
     return restored;
+  }
+
+  // Compile the fast engine's kernels for this shape while the page waits (quietly: a failure
+  // here only means the first steps compile them).
+  async warmUp(shape) {
+    try {
+      await this.python.request("warm_up", shape);
+    } catch (error) {
+      if (!error.fatal) console.info(`microgpt: warm-up skipped (${error.message})`);
+    }
   }
 
   // The autosaved run, if there is one for this address.

@@ -14,15 +14,18 @@ export class DownloadError extends Error {
 }
 
 // Patch fetch and WebAssembly.instantiateStreaming in this worker. onProgress(loaded, total)
-// is called a few times a second while bytes arrive. Returns a promise that rejects with a
-// DownloadError as soon as any download fails; race it against the loading it watches.
+// is called a few times a second while bytes arrive. Returns {failure, optional}: failure
+// rejects with a DownloadError as soon as any download fails (race it against the loading it
+// watches), except for the URLs (hrefs) added to the set optional, whose failures only reject
+// their own fetch: the page can do without them.
 export function watchDownloads(onProgress) {
+  const optional = new Set();
   const realFetch = self.fetch.bind(self);
   const files = new Map(); // url → {loaded, total}
   let lastReport = 0, reject;
   const failure = new Promise((_, r) => (reject = r));
-  const fail = (error) => {
-    reject(error);
+  const failOf = (url) => (error) => {
+    if (!optional.has(url)) reject(error);
     return error;
   };
   const report = (force) => {
@@ -40,6 +43,7 @@ export function watchDownloads(onProgress) {
   self.fetch = async (input, init) => {
     const url = new URL(input instanceof Request ? input.url : input, self.location.href);
     const name = url.pathname.split("/").pop();
+    const fail = failOf(url.href);
     let response;
     try {
       response = await realFetch(input, init);
@@ -89,11 +93,11 @@ export function watchDownloads(onProgress) {
   // Pyodide compiles the wasm with instantiateStreaming and, if that fails, only logs it.
   const instantiateStreaming = WebAssembly.instantiateStreaming.bind(WebAssembly);
   WebAssembly.instantiateStreaming = (source, imports) => instantiateStreaming(source, imports).catch((error) => {
-    throw fail(error instanceof DownloadError ? error : new DownloadError(
+    throw failOf("")(error instanceof DownloadError ? error : new DownloadError(
       "pyodide.asm.wasm could not be compiled: the file is damaged or not the one this page expects.",
       String(error)));
   });
-  return failure;
+  return { failure, optional };
 }
 
 const isWasm = (chunk) => chunk[0] === 0x00 && chunk[1] === 0x61 && chunk[2] === 0x73 && chunk[3] === 0x6d; // \0asm

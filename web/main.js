@@ -7,6 +7,7 @@ import { mountInside } from "./panels/inside.js";
 import { mountDataset } from "./panels/dataset.js";
 import { mountModel } from "./panels/model.js";
 import { dataInFragment, unpackData } from "./links.js";
+import { registerServiceWorker } from "./offline.js";
 import { mountStatus } from "./panels/status.js";
 import { mountTrain } from "./panels/train.js";
 import { LIMITS, MODEL_SHAPE, settingsFromQuery } from "./settings.js";
@@ -69,3 +70,4 @@ store.update({ message: problems.join("\n") });
 const link = location.search || location.hash ? location.search + location.hash : null;
 const restored = await app.load({ shape: readShape(), source, link, problems });
 if (restored) fillForm({ ...restored.run.settings, ...restored.batch?.settings });
+registerServiceWorker(store); // after Ready: its downloads don't compete with the page's

@@ -27,6 +27,7 @@ export const INITIAL_STATE = {
   //   drawn: names drawn so far from the run's own random stream (null once unknown)
   batch: null, // the names being or last generated: {seed, first, count}
   failure: null, // why Python stopped: {details, whileLoading}
+  update: false, // a new version of the page is ready (offline.js)
   inside: null, // the Look inside view: {loop (source, tokens, shape), turn, temperature, playing}
 };
 

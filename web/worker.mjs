@@ -41,6 +41,8 @@ const methods = {
 
   describe: (settings) => call(session.describe, settings),
 
+  warm_up: (shape) => call(session.warm_up, shape),
+
   async train({ steps, seed, engine, n_embd, n_head, n_layer, block_size }, emit) {
     stopRequested = false;
     const run = call(session.start_training, { steps, seed, engine, n_embd, n_head, n_layer, block_size });
@@ -136,33 +138,77 @@ function describeError(error) {
 
 const lastLine = (text) => text.trim().split("\n").pop().replace(/^[\w.]*MicrogptError: /, "");
 
-// Load Python and our package, and open a Session on the names. Every download is watched
-// (downloads.js): the page sees bytes arrive, and the first one that fails ends loading with
-// its reason, instead of leaving Pyodide to wait for it.
+// Load Python and our package, and open a Session. Every download is watched (downloads.js):
+// the page sees bytes arrive, and the first one that fails ends loading with its reason,
+// instead of leaving Pyodide to wait for it. The phases' times go back to the page.
 async function load(emit) {
   // A failed download is reported once, through the race below; Pyodide may leave its own
   // promise of it unawaited, which is no news.
   self.addEventListener("unhandledrejection", (event) => event.reason instanceof DownloadError && event.preventDefault());
-  const failed = watchDownloads((loaded, total) => emit({ type: "download", loaded, total }));
-  failed.catch(() => {}); // (raced below; unraced once loading is over)
-  return Promise.race([loadSession(emit), failed]);
+  const { failure, optional } = watchDownloads((loaded, total) => emit({ type: "download", loaded, total }));
+  failure.catch(() => {}); // (raced below; unraced once loading is over)
+  return Promise.race([loadSession(emit, optional), failure]);
 }
 
-async function loadSession(emit) {
+async function loadSession(emit, optional) {
+  const started = performance.now(), phases = {};
+  const phase = (name) => (phases[name] = Math.round(performance.now() - started));
   // The one file whose name never changes with its content; all it points at is versioned.
   manifest = await (await fetch(new URL("manifest.json", base), { cache: "no-cache" })).json();
+  phase("manifest");
   emit({ type: "status", text: "Loading Python (Pyodide)…" });
   const pyodideURL = new URL(manifest.pyodide, base);
   // Fetched once first, so a missing or mistyped script is named; the imports then come
   // from the HTTP cache.
   await Promise.all(["pyodide.mjs", "pyodide.asm.mjs"].map(async (name) => (await fetch(new URL(name, pyodideURL))).arrayBuffer()));
   const { loadPyodide } = await import(new URL("pyodide.mjs", pyodideURL).href);
-  pyodide = await loadPyodide({ indexURL: pyodideURL.href });
+  phase("scripts");
+  const wheel = fetchBytes(manifest.wheel); // meanwhile
+  wheel.catch(() => {}); // (a failure is the download watch's to report)
+  pyodide = await bootFromSnapshot(loadPyodide, pyodideURL, wheel, optional);
+  phases.snapshot = Boolean(pyodide);
+  if (!pyodide) {
+    pyodide = await loadPyodide({ indexURL: pyodideURL.href });
+    phase("python");
+    emit({ type: "status", text: "Installing microgpt…" });
+    await installWithMicropip();
+  }
+  phase("python ready");
+  const sessionModule = pyodide.pyimport("microgpt.session");
+  take = sessionModule.take;
+  session = sessionModule.Session();
+  return { datasets: Object.keys(manifest.datasets), phases };
+}
 
-  emit({ type: "status", text: "Installing microgpt…" });
-  // PyPI's micropip wheel is not the one pyodide-lock.json hashes (build.py checked its own
-  // pin), so it is loaded by URL. A failed loadPackage only logs, so collect its errors, and
-  // check by importing.
+// Python as build.py left it: booted, our package imported, the default model's kernels
+// compiled (tools/make_snapshot.mjs), restored from a memory snapshot in well under a second.
+// The files of our wheel are not in a memory snapshot: they are unpacked again. Any failure
+// (a missing, damaged or mismatched snapshot) returns null: the plain boot takes over.
+async function bootFromSnapshot(loadPyodide, pyodideURL, wheel, optional) {
+  if (!manifest.snapshot) return null;
+  const url = new URL(manifest.snapshot, base);
+  optional.add(url.href);
+  try {
+    const snapshot = gunzip(fetch(url));
+    const restored = await loadPyodide({ indexURL: pyodideURL.href, _loadSnapshot: snapshot });
+    restored.unpackArchive(await wheel, "wheel");
+    return restored;
+  } catch (error) {
+    console.warn(`microgpt: the memory snapshot could not be used (${error.message || error}); starting ` +
+      "Python the plain way.");
+    return null;
+  }
+}
+
+async function gunzip(response) {
+  const body = (await response).body.pipeThrough(new DecompressionStream("gzip"));
+  return new Uint8Array(await new Response(body).arrayBuffer());
+}
+
+// PyPI's micropip wheel is not the one pyodide-lock.json hashes (build.py checked its own
+// pin), so it is loaded by URL. A failed loadPackage only logs, so collect its errors, and
+// check by importing.
+async function installWithMicropip() {
   const errors = [];
   await pyodide.loadPackage(new URL(manifest.micropip, base).href, {
     messageCallback: () => {},
@@ -173,9 +219,4 @@ async function loadSession(emit) {
   // Keyword arguments need callKwargs: a positional object would be `keep_going`.
   await micropip.install.callKwargs(new URL(manifest.wheel, base).href, { deps: false });
   micropip.destroy();
-
-  const sessionModule = pyodide.pyimport("microgpt.session");
-  take = sessionModule.take;
-  session = sessionModule.Session();
-  return { datasets: Object.keys(manifest.datasets) };
 }

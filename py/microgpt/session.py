@@ -52,6 +52,20 @@ class Session:
         return {"docs": len(self.docs), "vocab_size": tokenizer.vocab_size, "chars": "".join(tokenizer.chars),
                 "num_params": num_params(config, tokenizer.vocab_size)}
 
+    def warm_up(self, n_embd, n_head, n_layer, block_size):
+        """Compile the fast engine's kernels for a model of this shape on this dataset now, while
+        the page waits for the user, rather than in the first steps of training: one step of a
+        throwaway run on documents of every length up to the block size, and one name."""
+        if self.docs is None:
+            raise MicrogptError("there is no dataset")
+        config = _config(n_embd, n_head, n_layer, block_size)
+        chars = "".join(Tokenizer.from_docs(self.docs).chars)
+        docs = [chars] + [(chars * block_size)[:length] for length in range(1, block_size + 1)]  # all the vocabulary
+        throwaway = Trainer(docs, config, num_steps=len(docs), seed=0, engine="fast")
+        while not throwaway.done:
+            throwaway.step()
+        list(sample(throwaway.model, throwaway.engine, 1.0, random.Random(0)))
+
     def start_training(self, steps, seed, n_embd, n_head, n_layer, block_size, engine):
         if self.docs is None:
             raise MicrogptError("training needs a dataset")

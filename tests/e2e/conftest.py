@@ -55,7 +55,8 @@ def dist():
 
 @pytest.fixture
 def serve_directory():
-    """A function that serves a folder on 127.0.0.1 and returns its URL; stopped after the test."""
+    """A function that serves a folder on 127.0.0.1 and returns its URL; stopped after the test.
+    (Ask for it before `page`, so the page closes before its server does.)"""
     servers = []
 
     def serve_directory(directory):

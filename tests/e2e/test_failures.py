@@ -64,7 +64,7 @@ def failure_within(page, seconds):
     ({WASM: send(200, "application/wasm", b"<html>not wasm at all</html>")},
      "Python could not start. pyodide.asm.wasm is not WebAssembly: the server sent something else under its name."),
 ])
-def test_a_broken_wasm_gets_its_reason_within_seconds(page, tampered_site, problems, tamper, expected):
+def test_a_broken_wasm_gets_its_reason_within_seconds(tampered_site, page, problems, tamper, expected):
     page.goto(tampered_site(tamper))
     assert failure_within(page, 10) == expected
     assert page.get_by_test_id("restart").inner_text() == "Retry"
@@ -82,7 +82,7 @@ def test_a_blocked_wasm_gets_its_reason_within_seconds(page, site_url, problems)
     problems.clear()
 
 
-def test_a_slow_download_that_keeps_coming_is_not_killed(page, tampered_site):
+def test_a_slow_download_that_keeps_coming_is_not_killed(tampered_site, page):
     # Loading may be silent for 6 s here (Python's start, after the downloads, is silent for a
     # few); the wasm takes about 10 s, a little at a time.
     page.add_init_script("globalThis.MICROGPT_LIMITS_MS = {load: 6000}")
@@ -93,7 +93,7 @@ def test_a_slow_download_that_keeps_coming_is_not_killed(page, tampered_site):
     wait_for_state(page, "ready", timeout=60_000)
 
 
-def test_a_download_that_stops_coming_is_reported(page, tampered_site, problems):
+def test_a_download_that_stops_coming_is_reported(tampered_site, page, problems):
     def hang(handler):
         handler.send_response(200)
         handler.send_header("Content-Type", "application/wasm")

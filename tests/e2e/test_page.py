@@ -221,7 +221,7 @@ def test_default_run_shows_what_microgpt_prints_and_generating_again_continues(p
     assert "sample_seed=7" in page.url  # part of the shareable settings
 
 
-def test_a_python_failure_is_reported_with_a_restart_button(page, dist, tmp_path, serve_directory, problems):
+def test_a_python_failure_is_reported_with_a_restart_button(serve_directory, page, dist, tmp_path, problems):
     # The site with its wheel missing: installing microgpt fails inside the worker.
     broken = tmp_path / "site"
     broken.mkdir()

@@ -58,7 +58,7 @@ def test_page_loads_python(page, site_url, sync_api):
     assert page.get_by_test_id("status").inner_text() == "Ready"
 
 
-def test_page_works_under_a_sub_path(page, dist, sync_api, tmp_path, serve_directory):
+def test_page_works_under_a_sub_path(serve_directory, page, dist, sync_api, tmp_path):
     # A project page lives at https://user.github.io/project/: nothing may assume the root.
     (tmp_path / "some" / "sub").mkdir(parents=True)
     os.symlink(dist, tmp_path / "some" / "sub" / "path")

@@ -17,6 +17,9 @@ export function mountStatus(store, app, readShape) {
     restart.hidden = state.phase !== "failed";
     restart.textContent = state.failure?.whileLoading ? "Retry" : "Restart Python";
     details.hidden = !state.failure?.details;
+    document.getElementById("update").hidden = !state.update;
+    // (reloading mid-run would lose it: the new version waits for the run to end)
+    document.getElementById("update-reload").disabled = ["training", "generating"].includes(state.phase);
     details.querySelector("pre").textContent = state.failure?.details ?? "";
   });
 }

@@ -1,0 +1,137 @@
+"""Instant and offline: the page starts from a memory snapshot (falling back to a plain boot by
+itself), works with the network off after a first visit, replaces one build's files with the
+next only whole, and can be installed."""
+import gzip
+import json
+import shutil
+
+import build
+from conftest import start_server, url_of
+
+from test_failures import send
+from test_page import ROOT, generate, open_page, train, wait_for_state
+
+EXPECTED_NAMES = (ROOT / "tests" / "data" / "names-default-500steps.names").read_text(encoding="utf-8").splitlines()
+SNAPSHOT = "snapshot.bin.gz"
+
+
+def load_phases(page):
+    return json.loads(page.evaluate("document.body.dataset.loadPhases"))
+
+
+def warnings_of(page):
+    seen = []
+    page.on("console", lambda message: message.type == "warning" and seen.append(message.text))
+    return seen
+
+
+def test_the_snapshot_path_gives_the_names_of_microgpt(page, site_url):
+    open_page(page, site_url)
+    assert load_phases(page)["snapshot"] is True
+    train(page)
+    assert generate(page, samples=20) == EXPECTED_NAMES
+
+
+def test_a_missing_broken_or_mismatched_snapshot_falls_back_to_the_plain_boot(tampered_site, page, problems):
+    not_gzip = send(200, "application/gzip", b"this is not gzip")
+    wrong_build = send(200, "application/gzip", gzip.compress(b"\0" * 4096))  # no snapshot's magic number
+    missing = send(404, "text/plain", b"")
+    for tamper in (not_gzip, wrong_build, missing):
+        warnings = warnings_of(page)
+        page.goto(tampered_site({SNAPSHOT: tamper}))
+        wait_for_state(page, "ready")
+        assert load_phases(page)["snapshot"] is False
+        assert any("starting Python the plain way" in warning for warning in warnings), warnings
+    train(page)  # the plain boot, with micropip, gives the same names
+    assert generate(page, samples=20) == EXPECTED_NAMES
+    problems.clear()  # (the 404 is logged by the browser)
+
+
+def wait_for_offline_copy(page):
+    """Until the service worker controls the page and its cache is complete."""
+    page.wait_for_function("""async () => navigator.serviceWorker.controller?.state === 'activated'
+        && (await caches.keys()).some(name => name.startsWith('microgpt-'))""", polling=100)
+
+
+def reload_through_the_service_worker(page):
+    """Reload until the service worker answers the navigation itself: Chromium hands it
+    navigations a moment after it takes control (once its registration is stored)."""
+    for _ in range(40):
+        page.reload()
+        wait_for_state(page, "ready")
+        if page.evaluate("performance.getEntriesByType('navigation')[0].workerStart") > 0:
+            return
+        page.wait_for_timeout(250)
+    raise AssertionError("the service worker never answered a navigation")
+
+
+def test_after_a_first_visit_the_page_loads_and_trains_offline(page, dist):
+    # The site's own server, stopped after the first visit: nothing can come from the network.
+    # (Chromium's offline emulation also stops a service worker's navigations, so the test
+    # takes the server away instead.)
+    server = start_server(dist)
+    open_page(page, url_of(server), "steps=20&n_embd=8&n_head=2")
+    wait_for_offline_copy(page)
+    reload_through_the_service_worker(page)
+    server.shutdown()
+    server.server_close()
+    page.reload()
+    wait_for_state(page, "ready")
+    train(page)
+    assert len(generate(page, samples=3, sample_seed=1)) == 3
+
+
+def test_a_new_build_replaces_the_old_whole_and_only_when_asked(serve_directory, page, dist, tmp_path):
+    site = tmp_path / "site"
+    shutil.copytree(dist, site)
+    url = serve_directory(site)
+    open_page(page, url)
+    wait_for_offline_copy(page)
+    reload_through_the_service_worker(page)
+    [old_cache] = page.evaluate("caches.keys()")
+    # A second build: one file changed, sealed again (a new id, so a new cache).
+    with open(site / "style.css", "a") as css:
+        css.write("/* the second build */\n")
+    new_id = build.seal(site, precache="names")
+    assert new_id not in old_cache
+    page.reload()
+    wait_for_state(page, "ready")
+    page.get_by_test_id("update").wait_for(state="visible")
+    # Meanwhile the page runs on the first build, every file of it.
+    assert "second build" not in page.evaluate("fetch('style.css').then(r => r.text())")
+    assert page.evaluate("caches.keys()").count(old_cache) == 1
+    page.get_by_test_id("update-reload").click()
+    page.wait_for_function("() => fetch('style.css').then(r => r.text()).then(t => t.includes('second build'))")
+    wait_for_state(page, "ready")
+    page.wait_for_function("newId => caches.keys().then(names => names.length === 1 && names[0].endsWith(newId))",
+                           arg=new_id)
+
+
+def test_the_app_manifest_is_valid_and_the_page_installable(page, site_url):
+    open_page(page, site_url)
+    wait_for_offline_copy(page)
+    manifest = page.evaluate("fetch('app.webmanifest').then(r => r.json())")
+    assert manifest["display"] == "standalone" and manifest["start_url"] == "./"
+    assert {icon["sizes"] for icon in manifest["icons"]} == {"192x192", "512x512"}
+    reload_through_the_service_worker(page)
+    cdp = page.context.new_cdp_session(page)
+    errors = [error["errorId"] for error in cdp.send("Page.getInstallabilityErrors")["installabilityErrors"]]
+    # Playwright's contexts are incognito ones, where Chromium never offers to install a page;
+    # every other check (manifest, icons, service worker, secure origin) must pass.
+    assert errors in ([], ["in-incognito"]), errors
+
+
+def test_without_a_service_worker_the_page_works_as_before(browser, site_url):
+    context = browser.new_context(service_workers="block")
+    errors = []
+    try:
+        page = context.new_page()
+        page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        open_page(page, site_url, "steps=10&n_embd=8&n_head=2")
+        train(page)
+        assert len(generate(page, samples=2, sample_seed=1)) == 2
+        assert page.evaluate("navigator.serviceWorker?.controller ?? null") is None
+    finally:
+        context.close()
+    assert errors == []

@@ -1,0 +1,130 @@
+"""The loading benchmark: how long the page takes to be Ready, phase by phase, cold (empty
+cache), warm (second visit, through the service worker) and without the memory snapshot; the
+time to the first generated name; and the bytes a first visit transfers. Run by tools/bench.py.
+"""
+import functools
+import http.server
+import json
+import statistics
+import threading
+import time
+
+import build
+
+RUNS = 3  # loads of each kind; the median is reported
+
+
+class CountingHandler(build.Handler):
+    """build.py's handler, counting the bytes of the bodies it sends; with `no_snapshot`, the
+    snapshot is missing (the page boots the plain way)."""
+    sent = 0
+    no_snapshot = False
+
+    def send_header(self, keyword, value):
+        if keyword == "Content-Length":
+            type(self).sent += int(value)
+        super().send_header(keyword, value)
+
+    def do_GET(self):
+        if self.no_snapshot and self.path.split("?")[0].endswith("snapshot.bin.gz"):
+            return self.send_error(404)
+        return super().do_GET()
+
+
+def serve(directory, no_snapshot=False):
+    handler = type("Handler", (CountingHandler,), {"sent": 0, "no_snapshot": no_snapshot})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(directory)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, handler, f"http://127.0.0.1:{server.server_address[1]}/"
+
+
+def wait_state(page, state, timeout=120_000):
+    page.wait_for_function(f"document.body.dataset.state === '{state}'", timeout=timeout, polling=5)
+
+
+def load_seconds(page, url):
+    start = time.perf_counter()
+    page.goto(url)
+    wait_state(page, "ready")
+    return time.perf_counter() - start, json.loads(page.evaluate("document.body.dataset.loadPhases"))
+
+
+def first_name_seconds(browser, url):
+    """Open the page cold, train the default run, Generate: seconds to the first character."""
+    context = browser.new_context()
+    page = context.new_page()
+    start = time.perf_counter()
+    page.goto(url)
+    wait_state(page, "ready")
+    page.get_by_test_id("pace").fill("0")
+    page.get_by_test_id("train").click()
+    wait_state(page, "training")
+    wait_state(page, "ready")
+    page.get_by_test_id("generate").click()
+    page.wait_for_function("document.querySelector('[data-testid=sample]')?.textContent.length > 0", polling=5)
+    seconds = time.perf_counter() - start
+    context.close()
+    return seconds
+
+
+def figures(browser, dist):
+    result = {}
+    server, handler, url = serve(dist)
+    cold = []
+    for _ in range(RUNS):
+        context = browser.new_context()
+        handler.sent = 0
+        cold.append(load_seconds(context.new_page(), url))
+        result["first visit bytes"] = handler.sent
+        context.close()
+    result["cold"] = statistics.median(seconds for seconds, _ in cold)
+    result["phases"] = sorted(cold, key=lambda run: run[0])[RUNS // 2][1]
+    # Warm: a second visit, once the service worker has the site (and a few reloads in).
+    context = browser.new_context()
+    page = context.new_page()
+    handler.sent = 0
+    load_seconds(page, url)
+    page.wait_for_function("""async () => navigator.serviceWorker.controller?.state === 'activated'
+        && (await caches.keys()).some(name => name.startsWith('microgpt-'))""", polling=100, timeout=120_000)
+    result["with precache bytes"] = handler.sent
+    warm = []
+    for _ in range(RUNS + 2):
+        start = time.perf_counter()
+        page.reload()
+        wait_state(page, "ready")
+        warm.append(time.perf_counter() - start)
+    result["warm"] = statistics.median(warm[2:])  # (the first reloads may still go to the network)
+    context.close()
+    result["first name"] = first_name_seconds(browser, url)
+    server.shutdown()
+    # The plain boot, for comparison: the same site without its snapshot.
+    server, handler, url = serve(dist, no_snapshot=True)
+    plain = []
+    for _ in range(RUNS):
+        context = browser.new_context()
+        plain.append(load_seconds(context.new_page(), url))
+        context.close()
+    result["plain"] = statistics.median(seconds for seconds, _ in plain)
+    result["plain phases"] = sorted(plain, key=lambda run: run[0])[RUNS // 2][1]
+    server.shutdown()
+    return result
+
+
+def table(load):
+    phases = load["phases"]
+    plain = load["plain phases"]
+    mb = lambda n: f"{n / 1e6:.1f} MB"
+    return "\n".join([
+        "| measure | value |",
+        "|---|---|",
+        f"| Browser: cold load to Ready, snapshot (target ≤ 1.5 s) | {load['cold']:.2f} s |",
+        f"| … worker: manifest / scripts / Python restored | {phases['manifest']} / {phases['scripts']} / "
+        f"{phases['python ready']} ms |",
+        f"| … page: Python ready / dataset and Ready | {phases['python requested']} / {phases['ready']} ms |",
+        f"| Browser: cold load to Ready, plain boot (no snapshot) | {load['plain']:.2f} s |",
+        f"| … worker: Pyodide booted / micropip and wheel installed | {plain['python']} / {plain['python ready']} ms |",
+        f"| Browser: warm load to Ready, service worker (target ≤ 1.0 s) | {load['warm']:.2f} s |",
+        f"| Browser: time to first name, cold, default run (target ≤ 4.5 s) | {load['first name']:.2f} s |",
+        f"| Bytes transferred, first visit to Ready | {mb(load['first visit bytes'])} |",
+        f"| Bytes transferred, first visit with the offline copy | {mb(load['with precache bytes'])} |",
+    ])

@@ -1,0 +1,25 @@
+// Offline use: register the service worker (sw.js), and offer a new version when one has
+// arrived. Where a service worker can't run (file://, a private mode, an old browser) the page
+// works as it always did.
+
+export async function registerServiceWorker(store) {
+  if (!navigator.serviceWorker || !window.isSecureContext) return;
+  let registration;
+  try {
+    registration = await navigator.serviceWorker.register("sw.js");
+  } catch (error) {
+    console.info(`microgpt: no offline copy in this browser (${error.message})`);
+  }
+  if (!registration) return; // (blocked: some browsers and policies resolve to nothing)
+  // A new build waits in its own cache until the person reloads; never on its own.
+  const offer = () => navigator.serviceWorker.controller && registration.waiting && store.update({ update: true });
+  offer();
+  registration.addEventListener("updatefound", () => {
+    const worker = registration.installing;
+    worker?.addEventListener("statechange", () => worker.state === "installed" && offer());
+  });
+  document.getElementById("update-reload").addEventListener("click", () => {
+    navigator.serviceWorker.addEventListener("controllerchange", () => location.reload());
+    registration.waiting?.postMessage("activate");
+  });
+}

@@ -1,0 +1,48 @@
+// The service worker: the site's files, precached under a name that is this build's content
+// hash, so that after a first visit the page loads and trains with the network off, and never
+// mixes files of two builds. build.py writes BUILD and precache.json (every file the page needs
+// to load and train on the default dataset; the other datasets are cached when first used).
+//
+// A new build installs beside the old one, in its own cache, and waits: the page shows "A new
+// version is ready — reload", and only when the person reloads (the page posts "activate")
+// does it take over and delete the old cache. It is hand-written rather than Workbox's: it is
+// this page, a precache list and three events, and Workbox would need a bundler to ship
+// without a CDN.
+const BUILD = "dev"; // replaced by build.py
+const CACHE = `microgpt-${BUILD}`;
+
+self.addEventListener("install", (event) => {
+  event.waitUntil((async () => {
+    const files = await (await fetch(`precache.json?build=${BUILD}`, { cache: "no-cache" })).json();
+    const cache = await caches.open(CACHE);
+    await cache.addAll(files.map((file) => new Request(file, { cache: "no-cache" }))); // all, or none
+  })());
+});
+
+self.addEventListener("message", (event) => {
+  if (event.data === "activate") self.skipWaiting();
+});
+
+self.addEventListener("activate", (event) => {
+  event.waitUntil((async () => {
+    for (const name of await caches.keys()) {
+      if (name.startsWith("microgpt-") && name !== CACHE) await caches.delete(name);
+    }
+    await self.clients.claim();
+  })());
+});
+
+// Same-origin GETs come from this build's cache (the query is a version tag, and one build has
+// one version of each file); anything not precached, from the network, kept for next time.
+self.addEventListener("fetch", (event) => {
+  const { request } = event;
+  if (request.method !== "GET" || new URL(request.url).origin !== self.location.origin) return;
+  event.respondWith((async () => {
+    const cache = await caches.open(CACHE);
+    const cached = await cache.match(request, { ignoreSearch: true });
+    if (cached) return cached;
+    const response = await fetch(request);
+    if (response.ok && response.type === "basic") await cache.put(request, response.clone());
+    return response;
+  })());
+});
