@@ -10,7 +10,6 @@ import platform
 import random
 import re
 import statistics
-import threading
 import time
 from pathlib import Path
 

@@ -4,7 +4,6 @@ The weights are plain floats, a dict of matrices (lists of rows) by name. Both e
 (reference.py and fast.py) compute with the same weights, and the optimizer and the
 checkpoint never need to know which engine is running.
 """
-import math
 from dataclasses import asdict, dataclass
 
 from .errors import MicrogptError
@@ -70,22 +69,6 @@ def check_size(config, vocab_size):
     if n > MAX_PARAMS:
         raise MicrogptError(f"a model of {n:,} parameters is too big (the limit is {MAX_PARAMS:,}); "
                             "use fewer layers, a narrower embedding or fewer characters")
-
-
-def check_weights(weights, config, vocab_size, what="weights"):
-    """Raise unless weights has exactly the config's matrices, shapes and finite numbers."""
-    shapes = param_shapes(config, vocab_size)
-    if not isinstance(weights, dict) or set(weights) != set(shapes):
-        raise MicrogptError(f"{what}: expected matrices {sorted(shapes)}")
-    for name, (rows, cols) in shapes.items():
-        matrix = weights[name]
-        if (not isinstance(matrix, list) or len(matrix) != rows
-                or any(not isinstance(row, list) or len(row) != cols for row in matrix)):
-            raise MicrogptError(f"{what}: {name} must be {rows} x {cols}")
-        for row in matrix:
-            for x in row:
-                if type(x) not in (int, float) or not math.isfinite(x):
-                    raise MicrogptError(f"{what}: {name} holds a value that is not a finite number")
 
 
 @dataclass

@@ -13,7 +13,6 @@ import pytest
 
 from microgpt.cli import main as cli
 from microgpt.sampler import probabilities
-from microgpt.session import Session
 
 from test_page import ROOT, cpython_session, generate, open_page, train, wait_for_state
 

@@ -21,8 +21,8 @@ def session():
 
 def names(events):
     result = {}
-    for sample, char, *_ in events:
-        result[sample] = result.get(sample, "") + (char or "")
+    for index, char, *_ in events:
+        result[index] = result.get(index, "") + (char or "")
     return list(result.values())
 
 
