@@ -84,6 +84,8 @@ class Session:
             losses.append(run.step().loss)
             if time.perf_counter() >= deadline:
                 break
+        if run.done:
+            run.seen  # (built now, while the page shows the end of the run, not in the first Generate)
         return {"step": run.steps_done, "num_steps": run.num_steps, "losses": losses}
 
     def save(self):
