@@ -4,6 +4,8 @@
 
 export async function registerServiceWorker(store) {
   if (!navigator.serviceWorker || !window.isSecureContext) return;
+  // A page that no service worker served is a first visit: what installs now is no update.
+  const controlled = Boolean(navigator.serviceWorker.controller);
   let registration;
   try {
     registration = await navigator.serviceWorker.register("sw.js");
@@ -12,7 +14,7 @@ export async function registerServiceWorker(store) {
   }
   if (!registration) return; // (blocked: some browsers and policies resolve to nothing)
   // A new build waits in its own cache until the person reloads; never on its own.
-  const offer = () => navigator.serviceWorker.controller && registration.waiting && store.update({ update: true });
+  const offer = () => controlled && registration.waiting && store.update({ update: true });
   offer();
   registration.addEventListener("updatefound", () => {
     const worker = registration.installing;

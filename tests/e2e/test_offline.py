@@ -88,6 +88,7 @@ def test_a_new_build_replaces_the_old_whole_and_only_when_asked(serve_directory,
     open_page(page, url)
     wait_for_offline_copy(page)
     reload_through_the_service_worker(page)
+    assert page.get_by_test_id("update").is_hidden()  # nothing new yet
     [old_cache] = page.evaluate("caches.keys()")
     # A second build: one file changed, sealed again (a new id, so a new cache).
     with open(site / "style.css", "a") as css:
