@@ -84,7 +84,7 @@ def figures(browser, dist):
     page = context.new_page()
     handler.sent = 0
     load_seconds(page, url)
-    page.wait_for_function("""async () => navigator.serviceWorker.controller?.state === 'activated'
+    page.wait_for_function("""async () => (await navigator.serviceWorker.getRegistration())?.active?.state === 'activated'
         && (await caches.keys()).some(name => name.startsWith('microgpt-'))""", polling=100, timeout=120_000)
     result["with precache bytes"] = handler.sent
     warm = []

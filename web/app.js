@@ -2,7 +2,7 @@
 // moves the state (state.js). Panels call these; they never talk to the worker themselves.
 import { formatSeconds, megabytes } from "./format.js";
 import { MAX_LINK_DATA_BYTES, packData } from "./links.js";
-import { PythonClient } from "./python.js";
+import { PythonClient, PythonError } from "./python.js";
 import { DATASETS, queryFromSettings } from "./settings.js";
 import * as storage from "./storage.js";
 
@@ -45,7 +45,8 @@ export class App {
       const { phases } = await this.python.request("load", {}, onEvent);
       this.loadPhases = { ...phases, "python requested": Math.round(performance.now()) };
       if (!this.state.dataset) restored = await this.savedRun(this.linked.link);
-      const wanted = this.state.dataset?.source ?? restored?.source ?? this.linked.source;
+      const saved = ["builtin", "custom"].includes(restored?.source.kind) ? restored.source : null;
+      const wanted = this.state.dataset?.source ?? saved ?? this.linked.source;
       if (!(await this.useDataset(wanted)) && wanted !== DEFAULT_SOURCE) await this.useDataset(DEFAULT_SOURCE);
       if (restored) this.store.update({ run: restored.run, model: restored.model, batch: restored.batch });
       if (shape) await this.describe(shape);
@@ -102,7 +103,7 @@ export class App {
 
   restart(shape) {
     this.typewriter.reset();
-    this.store.update({ phase: "loading", status: "Restarting Python…", message: "", failure: null });
+    this.store.update({ phase: "loading", status: "Restarting Python…", message: "", failure: null, inside: null });
     this.python.restart();
     return this.load({ shape });
   }
@@ -110,6 +111,8 @@ export class App {
   // Train on this dataset from now on: {kind: "builtin", name} or {kind: "custom", bytes, label}.
   // A refused one leaves the current dataset and model as they were; returns whether it was taken.
   async useDataset(source, shape) {
+    const loading = this.state.phase === "loading";
+    if (!loading && this.state.phase !== "ready") return false; // (the controls are disabled then)
     const args = source.kind === "builtin" ? { name: source.name } : { bytes: source.bytes };
     try {
       const report = await this.python.request("use_dataset", args);
@@ -117,18 +120,21 @@ export class App {
       if (shape) await this.describe(shape);
       return true;
     } catch (error) {
-      if (error.fatal) throw error;
-      this.store.update({ message: `${datasetLabel(source)}: ${error.message}. The dataset you had is kept.` });
+      if (error.fatal && loading) throw error; // (else the failure has been reported already)
+      if (!error.fatal) this.store.update({ message: `${datasetLabel(source)}: ${error.message}. The dataset you had is kept.` });
       return false;
     }
   }
 
   // The number of parameters of a model of this shape on the dataset.
   async describe(shape) {
-    await this.attempt(async () => {
+    try {
       const { num_params } = await this.python.request("describe", shape);
       this.store.update({ dataset: { ...this.state.dataset, num_params } });
-    });
+    } catch (error) {
+      if (error.fatal) throw error;
+      this.store.update({ message: error.message });
+    }
   }
 
   async train(settings) {
@@ -162,9 +168,11 @@ export class App {
       const model = step > 0 ? { engine, step, numSteps: num_steps, checkpoint: null, drawn: 0, canTrain: true,
                                  settings: run.settings, source: run.source } : null;
       const what = stopped ? `stopped at step ${step} of ${num_steps}` : `trained ${step} steps in ${formatSeconds(run.seconds)}`;
-      this.store.update({ phase: "ready", status: `Ready — ${what} with the ${engine} engine`, run, model, batch: null });
+      // Kept (in the page and the browser) before the page is ready: a reload then finds it.
+      this.store.update({ run, model, batch: null });
       await this.showInAddress();
       if (model) await this.keepModel();
+      this.store.update({ phase: "ready", status: `Ready — ${what} with the ${engine} engine` });
     });
   }
 
@@ -212,10 +220,10 @@ export class App {
         const drawn = stopped || model.drawn === null ? null : model.drawn + samples;
         this.store.update({ model: { ...this.state.model, drawn } });
       }
-      this.store.update({ phase: "ready", batch: { ...batch, seconds, stopped },
-                          status: `Ready — ${stopped ? "stopped; " : ""}sampled in ${formatSeconds(seconds)}` });
+      this.store.update({ batch: { ...batch, seconds, stopped } });
       await this.showInAddress();
       await this.keepModel(); // where the stream is now, and the names' settings
+      this.store.update({ phase: "ready", status: `Ready — ${stopped ? "stopped; " : ""}sampled in ${formatSeconds(seconds)}` });
     });
   }
 
@@ -278,6 +286,8 @@ export class App {
     await this.attempt(async () => {
       const loop = await this.python.request("inspect_start", { temperature, seed: sample_seed, prefix });
       this.store.update({ message: "", inside: { loop, turn: null, temperature, playing: false } });
+      // Without a sampling seed the loop draws from the run's own stream: its count is lost.
+      if (sample_seed === null && this.state.model) this.store.update({ model: { ...this.state.model, drawn: null } });
     });
   }
 
@@ -285,8 +295,10 @@ export class App {
   async inspectStep() {
     let more = false;
     await this.attempt(async () => {
+      const asked = this.state.inside;
       const turn = await this.python.request("inspect_step");
-      if (turn) this.store.update({ inside: { ...this.state.inside, turn } });
+      if (this.state.inside !== asked) return; // (a new name, a new run: this turn is old news)
+      if (turn) this.store.update({ inside: { ...asked, turn } });
       more = Boolean(turn && !turn.done);
     });
     return more;
@@ -294,8 +306,10 @@ export class App {
 
   async inspectTemperature(temperature) {
     await this.attempt(async () => {
+      const asked = this.state.inside;
       const { probs } = await this.python.request("inspect_temperature", { temperature });
       const { inside } = this.state;
+      if (!inside || inside.loop !== asked?.loop) return;
       this.store.update({ inside: { ...inside, temperature, turn: inside.turn && { ...inside.turn, probs,
                                                                              prob: probs[inside.turn.token_id] } } });
     });
@@ -303,7 +317,9 @@ export class App {
 
   async inspectBranch(tokenId) {
     await this.attempt(async () => {
+      const asked = this.state.inside;
       const turn = await this.python.request("inspect_branch", { token_id: tokenId });
+      if (this.state.inside?.loop !== asked?.loop) return;
       this.store.update({ inside: { ...this.state.inside, turn } });
     });
   }
@@ -323,6 +339,7 @@ export class App {
     try {
       await action();
     } catch (error) {
+      if (!(error instanceof PythonError)) throw error; // a bug, not bad input: let it show
       if (error.fatal) return;
       const busy = ["training", "generating"].includes(this.state.phase);
       this.store.update({ message: error.message, ...(busy ? { phase: "ready", status: "Ready" } : {}) });

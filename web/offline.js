@@ -15,13 +15,16 @@ export async function registerServiceWorker(store) {
   if (!registration) return; // (blocked: some browsers and policies resolve to nothing)
   // A new build waits in its own cache until the person reloads; never on its own.
   const offer = () => controlled && registration.waiting && store.update({ update: true });
+  const watch = (worker) => worker?.addEventListener("statechange", () => worker.state === "installed" && offer());
   offer();
-  registration.addEventListener("updatefound", () => {
-    const worker = registration.installing;
-    worker?.addEventListener("statechange", () => worker.state === "installed" && offer());
-  });
+  watch(registration.installing); // (one may be on its way already, found when the page loaded)
+  registration.addEventListener("updatefound", () => watch(registration.installing));
+  // Another tab may let the new build in: this tab's files are then the old build's, and its
+  // next request would get the new one's. Offer the reload.
+  if (controlled) navigator.serviceWorker.addEventListener("controllerchange", () => store.update({ update: true }));
   document.getElementById("update-reload").addEventListener("click", () => {
+    if (!registration.waiting) return location.reload();
     navigator.serviceWorker.addEventListener("controllerchange", () => location.reload());
-    registration.waiting?.postMessage("activate");
+    registration.waiting.postMessage("activate");
   });
 }

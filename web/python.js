@@ -82,6 +82,7 @@ export class PythonClient {
   }
 
   start() {
+    this.dead = null; // why the worker is gone, once it is
     this.pending = new Map(); // id → {method, resolve, reject, onEvent, heardAt, ackBy}
     this.heard = false; // any word from this worker yet
     this.worker = this.createWorker();
@@ -100,6 +101,7 @@ export class PythonClient {
 
   // Send a request; resolve with its result, or reject with a PythonError.
   request(method, args = {}, onEvent = () => {}) {
+    if (this.dead) return Promise.reject(new PythonError(this.dead, true));
     const id = this.nextId++;
     const now = performance.now();
     const limits = { ...this.limitsMs, ...globalThis.MICROGPT_LIMITS_MS };
@@ -146,6 +148,7 @@ export class PythonClient {
 
   // End the worker; every request still pending fails.
   shutDown(why) {
+    this.dead = why;
     clearInterval(this.watchdog);
     this.worker.terminate();
     for (const { reject } of this.pending.values()) reject(new PythonError(why, true));

@@ -9,7 +9,9 @@
 // this page, a precache list and three events, and Workbox would need a bundler to ship
 // without a CDN.
 const BUILD = "dev"; // replaced by build.py
-const CACHE = `microgpt-${BUILD}`;
+// One deployment's caches: another copy of the page on this origin (another path) has its own.
+const PREFIX = `microgpt-${self.registration.scope}-`;
+const CACHE = `${PREFIX}${BUILD}`;
 
 self.addEventListener("install", (event) => {
   event.waitUntil((async () => {
@@ -26,9 +28,10 @@ self.addEventListener("message", (event) => {
 self.addEventListener("activate", (event) => {
   event.waitUntil((async () => {
     for (const name of await caches.keys()) {
-      if (name.startsWith("microgpt-") && name !== CACHE) await caches.delete(name);
+      if (name.startsWith(PREFIX) && name !== CACHE) await caches.delete(name);
     }
-    await self.clients.claim();
+    // (No clients.claim(): a page that came from the network stays with the network until it
+    // reloads, so it can't mix files of two builds.)
   })());
 });
 
@@ -42,7 +45,9 @@ self.addEventListener("fetch", (event) => {
     const cached = await cache.match(request, { ignoreSearch: true });
     if (cached) return cached;
     const response = await fetch(request);
-    if (response.ok && response.type === "basic") await cache.put(request, response.clone());
+    if (response.ok && response.type === "basic") {
+      cache.put(request, response.clone()).catch(() => {}); // (a full disk only costs the offline copy)
+    }
     return response;
   })());
 });

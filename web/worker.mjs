@@ -56,7 +56,14 @@ const methods = {
   },
 
   async use_dataset({ name, text, bytes }) {
-    const data = name === undefined ? text ?? bytes : await fetchBytes(manifest.datasets[name]);
+    let data = text ?? bytes;
+    if (name !== undefined) {
+      try {
+        data = await fetchBytes(manifest.datasets[name]);
+      } catch (error) {
+        throw new BadInput(`it could not be downloaded (${error.message})`);
+      }
+    }
     return call(session.use_dataset, { data });
   },
 
@@ -129,9 +136,13 @@ function nextTask() {
   });
 }
 
+// Something the page asked for that can't be done here and now (not a crash).
+class BadInput extends Error {}
+
 // A MicrogptError is the user's bad input: say it and carry on. Anything else is a crash.
 function describeError(error) {
   if (error?.type === "MicrogptError") return { message: lastLine(error.message), fatal: false };
+  if (error instanceof BadInput) return { message: error.message, fatal: false };
   if (error instanceof DownloadError) return { message: error.message, details: error.details, fatal: true };
   return { message: "Python stopped with an error.", details: String(error?.stack || error), fatal: true };
 }

@@ -107,9 +107,10 @@ def _checkpoint(data):
     config = GPTConfig(**{key: check(key, value)
                           for key, value in zip(config_keys, _fields(config_data, config_keys, "config"))})
     if (not isinstance(vocab, list) or not vocab
-            or any(not isinstance(ch, str) or len(ch) != 1 or not ch.isprintable() for ch in vocab)
+            or any(not isinstance(ch, str) or len(ch) != 1 or not _can_be_in_a_document(ch) for ch in vocab)
             or vocab != sorted(set(vocab))):
-        raise MicrogptError("checkpoint vocab must be a sorted list of distinct printable characters")
+        raise MicrogptError("checkpoint vocab must be a sorted list of distinct characters that a "
+                            "dataset can hold (no line breaks, NUL or lone surrogates)")
     tokenizer = Tokenizer(tuple(vocab))
     check_size(config, tokenizer.vocab_size)
     step, num_steps, seed, adam, rng_state = _fields(train, ["step", "num_steps", "seed", "adam", "rng_state"],
@@ -126,6 +127,13 @@ def _checkpoint(data):
         raise MicrogptError("checkpoint adam.v holds a negative number (it is a mean of squares)")
     return Checkpoint(Model(config, tokenizer, weights), step, num_steps, seed, adam_m, adam_v,
                       _rng_state(rng_state))
+
+
+def _can_be_in_a_document(ch):
+    """What dataset.read_dataset can give a document: any character but a line break, NUL (binary
+    data) and a lone surrogate (not UTF-8). (Tabs and invisible ones it reports, and keeps; the
+    CLI escapes whatever a terminal would act on.)"""
+    return ch not in "\n\r\0" and not 0xD800 <= ord(ch) <= 0xDFFF
 
 
 def _matrices(matrices, shapes, what):

@@ -6,8 +6,10 @@
 Output follows microgpt.py's own format, one line per step and per sample.
 """
 import argparse
+import contextlib
 import os
 import random
+import signal
 import sys
 
 from . import checkpoint
@@ -51,19 +53,35 @@ def train(args):
     print(f"vocab size: {trainer.model.tokenizer.vocab_size}")
     model = trainer.model
     print(f"num params: {num_params(model.config, model.tokenizer.vocab_size)}")
-    try:
-        while not trainer.done:
+    with ctrl_c_between_steps() as interrupted:
+        while not trainer.done and not interrupted:
             result = trainer.step()
             print(f"step {result.step:4d} / {result.num_steps:4d} | loss {result.loss:.4f}", flush=True)
-    except KeyboardInterrupt:
+    if interrupted:
         if args.out and trainer.steps_done:
             checkpoint.save(trainer.checkpoint(), args.out)
             print(f"interrupted at step {trainer.steps_done} of {trainer.num_steps}: saved the run so far "
                   f"to {args.out} (carry on with --resume {args.out})", file=sys.stderr)
-        raise
+        raise KeyboardInterrupt
     if args.out:
         checkpoint.save(trainer.checkpoint(), args.out)
     print_samples(trainer.model, trainer.engine, args, sampling_stream(trainer.rng, args.sample_seed))
+
+
+@contextlib.contextmanager
+def ctrl_c_between_steps():
+    """Ctrl-C noted, not raised, while training: a step (the weights and Adam's moments, updated
+    in place) is never cut in half, and the run stops after the step it was in."""
+    interrupted = []
+    try:
+        previous = signal.signal(signal.SIGINT, lambda signum, frame: interrupted.append(signum))
+    except (ValueError, OSError, AttributeError):  # not the main thread, or no signals here
+        previous = None
+    try:
+        yield interrupted
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
 
 
 def sample(args):

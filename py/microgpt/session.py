@@ -37,8 +37,10 @@ class Session:
                 data = data.encode("utf-8")
             except UnicodeEncodeError:
                 raise MicrogptError("the text holds a broken character (a lone surrogate)") from None
-        elif not isinstance(data, bytes):
+        elif hasattr(data, "to_bytes"):
             data = data.to_bytes()  # a Uint8Array from the page, through Pyodide
+        elif not isinstance(data, bytes):
+            raise MicrogptError("a dataset is text or a file's bytes")
         self.docs, report = read_dataset(data)
         return report
 

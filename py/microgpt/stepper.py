@@ -15,6 +15,7 @@ class Stepper:
     def __init__(self, model, engine, temperature, rng, prefix="", seed=None):
         self.model, self.engine = model, engine
         self.temperature, self.rng, self.seed = temperature, rng, seed
+        self.prefix = prefix  # given, not drawn: it stays given when the loop is rebuilt
         self.turns = self._loop(prefix)
         self.draw = None  # the current turn
 
@@ -33,7 +34,9 @@ class Stepper:
         probs = probabilities(self.draw.logits, temperature) if self.draw else None
         self.temperature = temperature
         if self.draw and not self.done:
-            self.turns = self._loop(self.draw.name + self.draw.char, resume_at=self.draw.pos)
+            so_far = self.draw.name + self.draw.char
+            prefix = self.prefix if len(self.prefix) > len(so_far) else so_far
+            self.turns = self._loop(prefix, resume_at=self.draw.pos)
         return probs
 
     def branch(self, token_id):
@@ -47,6 +50,7 @@ class Stepper:
             self.draw = replace(self.draw, token_id=token_id, char=None, prob=self.draw.probs[token_id], forced=True)
             self.turns = iter(())
             return self.draw
+        self.prefix = prefix
         self.turns = self._loop(prefix)
         for _ in range(len(prefix)):
             self.draw = next(self.turns)

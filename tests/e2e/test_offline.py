@@ -48,8 +48,8 @@ def test_a_missing_broken_or_mismatched_snapshot_falls_back_to_the_plain_boot(ta
 
 
 def wait_for_offline_copy(page):
-    """Until the service worker controls the page and its cache is complete."""
-    page.wait_for_function("""async () => navigator.serviceWorker.controller?.state === 'activated'
+    """Until the service worker is active, its cache complete (it takes over at the next load)."""
+    page.wait_for_function("""async () => (await navigator.serviceWorker.getRegistration())?.active?.state === 'activated'
         && (await caches.keys()).some(name => name.startsWith('microgpt-'))""", polling=100)
 
 

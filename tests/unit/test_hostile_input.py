@@ -2,6 +2,7 @@
 a non-zero exit, quickly, and never damages a file that was there before."""
 import json
 import os
+import signal
 
 import pytest
 
@@ -150,9 +151,9 @@ def nested(depth):
     (lambda d: d["train"]["rng_state"].__setitem__(1, [1] * 624 + [999]), "rng_state"),
     (lambda d: d["train"].update(step=2.0), "step must be a whole number"),
     (lambda d: d["train"].update(num_steps=10**12), "steps must be"),
-    (lambda d: d.update(vocab=["\udfff"] + d["vocab"][1:]), "printable"),
-    (lambda d: d.update(vocab=["\x1b"] + d["vocab"][1:]), "printable"),
-    (lambda d: d.update(vocab=["\n"] + d["vocab"][1:]), "printable"),
+    (lambda d: d.update(vocab=["\udfff"] + d["vocab"][1:]), "lone surrogates"),
+    (lambda d: d.update(vocab=["\0"] + d["vocab"][1:]), "NUL"),
+    (lambda d: d.update(vocab=["\n"] + d["vocab"][1:]), "line breaks"),
     (lambda d: d.update(vocab=d["vocab"] * 2000), "distinct"),
 ])
 def test_a_tampered_checkpoint_is_refused_in_one_line(capsys, tmp_path, saved, tamper, fragment):
@@ -221,13 +222,23 @@ def test_ctrl_c_during_training_saves_the_run_so_far(capsys, tmp_path, monkeypat
 
     def interrupted_step(self):
         if self.steps_done == 3:
-            raise KeyboardInterrupt
+            os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C, in the middle of step 4
         return real_step(self)
     monkeypatch.setattr(Trainer, "step", interrupted_step)
     code, _, err = run_cli(capsys, cli_args("elements-seed42-30steps", steps=5, out=out))
     assert code == 130
-    assert f"interrupted at step 3 of 5: saved the run so far to {out}" in err
+    assert f"interrupted at step 4 of 5: saved the run so far to {out}" in err  # step 4 whole
     monkeypatch.setattr(Trainer, "step", real_step)
     code, resumed, _ = run_cli(capsys, ["train", "--data", ELEMENTS, "--resume", str(out), "--samples", "10"])
     assert code == 0
-    assert resumed.splitlines()[3:] == whole.splitlines()[6:]  # steps 4, 5 and the names
+    assert resumed.splitlines()[3:] == whole.splitlines()[7:]  # step 5 and the names
+
+
+def test_a_model_of_a_dataset_with_tabs_and_escapes_saves_opens_and_prints_safely(capsys, tmp_path):
+    """Whatever a dataset may hold, its model's checkpoint holds too; the terminal sees escapes."""
+    data = tmp_path / "odd.txt"
+    data.write_text("a\tb\u00a0c\x1b\n" * 30, encoding="utf-8")
+    model = tmp_path / "odd.json"
+    assert run_cli(capsys, ["train", "--data", str(data), *SMALL, "--samples", "0", "--out", str(model)])[0] == 0
+    code, out, err = run_cli(capsys, ["sample", "--model", str(model), "--samples", "20", "--temperature", "2"])
+    assert (code, err) == (0, "") and "\x1b" not in out and "\t" not in out.replace("\\t", "")

@@ -221,3 +221,14 @@ def test_looking_inside_refuses_what_it_cannot_do(session, call, fragment):
     session.start_training(**dict(SETTINGS, steps=1), engine="fast")
     with pytest.raises(MicrogptError, match=fragment):
         call(session)
+
+
+def test_a_temperature_change_keeps_the_rest_of_the_prefix_given(session):
+    session.start_training(**dict(SETTINGS, steps=5), engine="fast")
+    train_to_end(session)
+    session.inspect_start(temperature=0.5, seed=1, prefix="bor")
+    first = session.inspect_step()
+    session.inspect_temperature(temperature=1.5)
+    turns = [first] + [session.inspect_step() for _ in range(3)]
+    assert [(t["token"], t["forced"]) for t in turns[:3]] == [("b", True), ("o", True), ("r", True)]
+    assert turns[3]["forced"] is False

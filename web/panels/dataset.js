@@ -59,7 +59,9 @@ export function mountDataset(store, app, readShape) {
   });
 
   store.subscribe((state, previous) => {
-    choice.disabled = state.phase !== "ready";
+    for (const control of [choice, $("dataset-use"), $("dataset-file"), $("dataset-text")]) {
+      control.disabled = state.phase !== "ready";
+    }
     if (state.dataset?.source !== previous?.dataset?.source && state.dataset) {
       const { source } = state.dataset;
       choice.value = source.kind === "builtin" ? source.name : "custom";

@@ -193,7 +193,7 @@ class InsideView {
 
   // The inputs so far, one per position: BOS, then the name's characters.
   inputs(turn) {
-    return ["BOS", ...turn.name.split("")].slice(0, turn.pos + 1);
+    return ["BOS", ...turn.name].slice(0, turn.pos + 1); // (by code point, as Python counts)
   }
 
   showCache(turn) {
