@@ -19,7 +19,8 @@ from .errors import MicrogptError
 from .model import GPTConfig, num_params
 from .sampler import prefix_ids
 from .sampler import sample as sample_draws
-from .settings import MAX_CHECKPOINT_BYTES, MAX_DATA_BYTES, MAX_PARAMS, SETTINGS, check_all
+from .settings import (MAX_CHECKPOINT_BYTES, MAX_DATA_BYTES, MAX_DOCS, MAX_PARAMS, MAX_VOCAB_CHARS, SETTINGS,
+                       check_all)
 from .trainer import Trainer
 
 DEFAULT_DATA = "data/names.txt"
@@ -138,8 +139,9 @@ def check_settings(args):
 def parser():
     p = argparse.ArgumentParser(
         prog="microgpt", description="Train a tiny GPT and sample names from it.",
-        epilog=f"Limits: data files up to {MAX_DATA_BYTES // 2**20} MB, checkpoints up to "
-               f"{MAX_CHECKPOINT_BYTES // 2**20} MB, models up to {MAX_PARAMS:,} parameters.")
+        epilog=f"Limits: data files up to {MAX_DATA_BYTES // 2**20} MB, {MAX_DOCS:,} lines and {MAX_VOCAB_CHARS} "
+               f"different characters; checkpoints up to {MAX_CHECKPOINT_BYTES // 2**20} MB; models up to "
+               f"{MAX_PARAMS:,} parameters.")
     commands = p.add_subparsers(required=True, metavar="COMMAND")
 
     t = commands.add_parser("train", help="train a model, print losses, then sample names", epilog=p.epilog)
