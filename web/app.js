@@ -45,8 +45,10 @@ export class App {
       const { phases } = await this.python.request("load", {}, onEvent);
       this.loadPhases = { ...phases, "python requested": Math.round(performance.now()) };
       if (!this.state.dataset) restored = await this.savedRun(this.linked.link);
-      const saved = ["builtin", "custom"].includes(restored?.source.kind) ? restored.source : null;
-      const wanted = this.state.dataset?.source ?? saved ?? this.linked.source;
+      // The model's own dataset first (after a restart, or from the autosave), so it can go on training.
+      const usable = (source) => (["builtin", "custom"].includes(source?.kind) ? source : null);
+      const wanted = usable(this.state.model?.source) ?? this.state.dataset?.source ?? usable(restored?.source)
+        ?? this.linked.source;
       if (!(await this.useDataset(wanted)) && wanted !== DEFAULT_SOURCE) await this.useDataset(DEFAULT_SOURCE);
       if (restored) this.store.update({ run: restored.run, model: restored.model, batch: restored.batch });
       if (shape) await this.describe(shape);

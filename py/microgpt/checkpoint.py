@@ -16,13 +16,13 @@ import re
 import secrets
 from dataclasses import dataclass, fields
 
-from .dataset import Tokenizer
+from .dataset import Tokenizer, data_id
 from .errors import MicrogptError
 from .model import GPTConfig, Model, check_size, param_shapes
 from .settings import MAX_CHECKPOINT_BYTES, MAX_MAGNITUDE, check
 
 FORMAT = "microgpt-checkpoint"
-VERSION = 1
+VERSION = 2  # 2 adds train.data, the dataset's fingerprint; version 1 files (without it) still open
 MAX_DEPTH = 6  # {"train": {"adam": {"m": {name: [[number]]}}}} is the deepest field
 RNG_VERSION, RNG_WORDS = 3, 625  # random.Random's state: Mersenne Twister's 624 words and an index
 
@@ -36,6 +36,14 @@ class Checkpoint:
     adam_m: dict
     adam_v: dict
     rng_state: tuple  # random.Random.getstate(): where sampling continues from
+    data_id: str = None  # the fingerprint of the dataset it trains on (dataset.data_id); None: unknown
+
+    def trains_on(self, docs):
+        """Whether docs is the dataset this run trains on: its fingerprint, or (a version 1
+        file, without one) at least its characters."""
+        if self.data_id is not None:
+            return data_id(docs) == self.data_id
+        return Tokenizer.from_docs(docs) == self.model.tokenizer
 
 
 def to_json(ckpt):
@@ -53,6 +61,7 @@ def to_json(ckpt):
             "seed": ckpt.seed,
             "adam": {"m": ckpt.adam_m, "v": ckpt.adam_v},
             "rng_state": [version, list(internal), gauss_next],
+            "data": ckpt.data_id,
         },
     }, allow_nan=False)
 
@@ -69,7 +78,7 @@ def from_json(text):
         raise MicrogptError(f"checkpoint is not valid JSON: {e}") from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise MicrogptError(f"not a microgpt checkpoint (expected format {FORMAT!r})")
-    if type(data.get("version")) is not int or data["version"] != VERSION:
+    if type(data.get("version")) is not int or data["version"] not in (1, VERSION):
         raise MicrogptError(f"checkpoint version {data.get('version')!r} is not supported "
                             f"(this microgpt reads version {VERSION})")
     return _checkpoint(data)
@@ -113,8 +122,11 @@ def _checkpoint(data):
                             "dataset can hold (no line breaks, NUL or lone surrogates)")
     tokenizer = Tokenizer(tuple(vocab))
     check_size(config, tokenizer.vocab_size)
-    step, num_steps, seed, adam, rng_state = _fields(train, ["step", "num_steps", "seed", "adam", "rng_state"],
-                                                     "train")
+    keys = ["step", "num_steps", "seed", "adam", "rng_state"] + (["data"] if data["version"] >= 2 else [])
+    step, num_steps, seed, adam, rng_state, *data_id = _fields(train, keys, "train")
+    data_id = data_id[0] if data_id else None
+    if data_id is not None and not (isinstance(data_id, str) and re.fullmatch(r"[0-9a-f]{16}", data_id)):
+        raise MicrogptError("checkpoint train.data must be a dataset fingerprint (16 hex digits)")
     for name, value in (("steps", num_steps), ("seed", seed)):
         check(name, value)
     if type(step) is not int or not 0 <= step <= num_steps:
@@ -126,7 +138,7 @@ def _checkpoint(data):
     if any(x < 0 for rows in adam_v.values() for row in rows for x in row):
         raise MicrogptError("checkpoint adam.v holds a negative number (it is a mean of squares)")
     return Checkpoint(Model(config, tokenizer, weights), step, num_steps, seed, adam_m, adam_v,
-                      _rng_state(rng_state))
+                      _rng_state(rng_state), data_id)
 
 
 def _can_be_in_a_document(ch):

@@ -3,6 +3,7 @@
 A document is one stripped, non-empty line of a UTF-8 text file. Each character is a token,
 and one extra token, BOS, marks where a document begins and ends.
 """
+import hashlib
 import unicodedata
 from dataclasses import dataclass
 from functools import cached_property
@@ -17,6 +18,12 @@ def parse_docs(text):
     """The documents in a text: its lines, split at universal newlines (\n, \r\n or \r, as
     Python's open() reads them), stripped, empty ones dropped. A byte-order mark is not text."""
     return [line.strip() for line in _lines(text) if line.strip()]
+
+
+def data_id(docs):
+    """A dataset's fingerprint: the same documents in the same order, the same id. A run can only
+    go on with the dataset it was trained on: its order of documents comes from it."""
+    return hashlib.sha256("\n".join(docs).encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
 def _lines(text):

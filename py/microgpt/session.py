@@ -99,7 +99,7 @@ class Session:
         training it: sampling without a seed continues its random stream where it was saved."""
         ckpt = checkpoint.from_json(text)
         docs = self.docs
-        if docs is not None and Tokenizer.from_docs(docs) != ckpt.model.tokenizer:
+        if docs is not None and not ckpt.trains_on(docs):
             docs = None  # another dataset: the model can sample, not train
         self.run = Trainer.resume(ckpt, docs, engine)
         self.stepper = None

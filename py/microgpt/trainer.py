@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from .checkpoint import Checkpoint
-from .dataset import Tokenizer
+from .dataset import Tokenizer, data_id
 from .engines import get_engine
 from .errors import MicrogptError
 from .model import GPTConfig, Model, check_size, init_weights
@@ -39,6 +39,7 @@ class Trainer:
         self.num_steps = num_steps
         self.seed = seed
         self.rng = random.Random(seed)
+        self.data_id = data_id(docs)
         self.docs = _in_run_order(docs, self.rng)
         tokenizer = Tokenizer.from_docs(self.docs)
         check_size(config, tokenizer.vocab_size)
@@ -57,9 +58,11 @@ class Trainer:
         trainer.rng = random.Random()
         trainer.rng.setstate(ckpt.rng_state)
         trainer.docs = None
+        trainer.data_id = ckpt.data_id
         if docs is not None:
-            if Tokenizer.from_docs(docs) != ckpt.model.tokenizer:
-                raise MicrogptError("the dataset's characters differ from the checkpoint's vocabulary")
+            if not ckpt.trains_on(docs):
+                raise MicrogptError("this is not the dataset the run was trained on"
+                                    if ckpt.data_id else "the dataset's characters differ from the checkpoint's vocabulary")
             trainer.docs = _in_run_order(docs, random.Random(ckpt.seed))  # as the run shuffled them
         trainer.model = ckpt.model
         trainer.optimizer = trainer.engine.Optimizer(ckpt.model.weights, m=ckpt.adam_m, v=ckpt.adam_v)
@@ -93,7 +96,7 @@ class Trainer:
 
     def checkpoint(self):
         return Checkpoint(self.model, self.steps_done, self.num_steps, self.seed,
-                          self.optimizer.m, self.optimizer.v, self.rng.getstate())
+                          self.optimizer.m, self.optimizer.v, self.rng.getstate(), self.data_id)
 
 
 def _in_run_order(docs, rng):

@@ -232,3 +232,12 @@ def test_a_temperature_change_keeps_the_rest_of_the_prefix_given(session):
     turns = [first] + [session.inspect_step() for _ in range(3)]
     assert [(t["token"], t["forced"]) for t in turns[:3]] == [("b", True), ("o", True), ("r", True)]
     assert turns[3]["forced"] is False
+
+
+def test_a_model_opens_to_train_only_on_its_own_dataset_not_one_with_the_same_characters():
+    own, same_characters = "ab\nba\naab\n", "ba\nab\nbba\n"
+    trained = Session(own)
+    trained.start_training(**dict(SETTINGS, steps=2), engine="fast")
+    saved = trained.save()
+    assert Session(same_characters).open(saved, engine="fast")["can_train"] is False
+    assert Session(own).open(saved, engine="fast")["can_train"] is True

@@ -1,3 +1,5 @@
+import json
+
 import pytest
 
 from microgpt import GPTConfig, MicrogptError, Trainer, checkpoint
@@ -53,7 +55,19 @@ def test_resumed_training_matches_an_uninterrupted_run(tmp_path):
     assert resumed.model.weights == whole.model.weights
 
 
-def test_resume_on_other_data_is_refused():
+def test_resume_on_other_data_is_refused_even_with_the_same_characters():
     ckpt = new_trainer().checkpoint()
-    with pytest.raises(MicrogptError, match="vocabulary"):
-        Trainer.resume(ckpt, ["xyz"], engine="reference")
+    for other in (["xyz"], DOCS[::-1], DOCS[:-1]):  # other characters; the same ones in another order
+        with pytest.raises(MicrogptError, match="not the dataset the run was trained on"):
+            Trainer.resume(ckpt, other, engine="reference")
+    assert Trainer.resume(ckpt, list(DOCS), engine="reference").docs is not None
+
+
+def test_a_version_1_checkpoint_still_opens_and_resumes_on_its_characters():
+    trainer = new_trainer()
+    trainer.step()
+    data = json.loads(to_json(trainer.checkpoint()))
+    data["version"] = 1
+    del data["train"]["data"]
+    ckpt = from_json(json.dumps(data))
+    assert ckpt.data_id is None and ckpt.trains_on(DOCS) and not ckpt.trains_on(["xyz"])
