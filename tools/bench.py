@@ -190,8 +190,8 @@ def table(cpython, browser):
         row("CPython: sampling 20 names", cpython["reference"]["names"] * 1000,
             cpython["fast"]["names"] * 1000, ratio=False, fmt=ms),
         row("Browser: Stop to stopped (mid-run)", None, browser["fast"]["stop"] * 1000, ratio=False, fmt=ms),
-        row("Browser: Look inside, one step while playing (median; slowest)", None, browser["fast"]["inside"][0], ratio=False,
-            fmt="{:.1f} ms") + f" slowest {browser['fast']['inside'][1]:.1f} ms |",
+        "| Browser: Look inside, one step while playing (median / slowest) | — | "
+        f"{browser['fast']['inside'][0]:.1f} / {browser['fast']['inside'][1]:.1f} ms | |",
     ])
 
 
