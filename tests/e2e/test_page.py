@@ -1,5 +1,6 @@
 """The page as a person uses it: load, train, stop, generate, share settings by URL."""
 import json
+import math
 import re
 from pathlib import Path
 
@@ -91,6 +92,9 @@ def test_data_state_and_progress_through_load_train_and_generate(page, site_url)
     assert re.fullmatch(r"\d+\.\d{4}", page.get_by_test_id("loss").inner_text())
     assert re.fullmatch(r"[\d.]+ steps/s", page.get_by_test_id("speed").inner_text())
     assert page.get_by_test_id("progress-bar").evaluate("bar => bar.value") == 1
+    chart = page.get_by_test_id("chart")  # the loss of a uniform guess, and the average's window
+    assert float(chart.get_attribute("data-baseline")) == pytest.approx(math.log(27))
+    assert chart.get_attribute("data-window") == "25"
     assert "reference engine" in page.inner_text(STATUS)
     assert page.get_by_test_id("generate").is_enabled()
     generate(page, samples=3)

@@ -31,8 +31,13 @@ export function mountTrain(store, app) {
     $("stop").disabled = !["training", "generating"].includes(phase);
     for (const name of TRAIN_SETTINGS) field(name).disabled = phase === "training";
     if (dataset !== previous?.dataset && dataset) showDataset(dataset);
+    const vocabulary = dataset?.report?.vocab_size;
+    if (vocabulary && !run && vocabulary !== previous?.dataset?.report?.vocab_size) chart.setVocabulary(vocabulary);
     if (run !== previous?.run && run) {
-      if (run.startedAt !== previous?.run?.startedAt) chart.reset(run.numSteps);
+      if (run.startedAt !== previous?.run?.startedAt) {
+        chart.reset(run.numSteps);
+        if (vocabulary) chart.setVocabulary(vocabulary); // (the run's dataset: it starts on it)
+      }
       chart.add(run.losses.slice(previous?.run?.startedAt === run.startedAt ? previous.run.losses.length : 0));
       showProgress(run);
       // Every loss of a finished run, as Python computed it, for tools and tests to read.

@@ -1,28 +1,39 @@
-// The live loss chart: every step's loss, faint, and a smoothed curve on top, on a canvas.
+// The live loss chart: every step's loss, faint; their moving average on top; and a dashed line
+// at ln(vocabulary size), the loss of a uniform guess, so that learning shows as the curve
+// falling below it. One name's loss is noisy: the average is what to read.
 
-const SMOOTHING = 0.95; // exponential moving average: one name's loss is noisy
+export const WINDOW = 25; // steps in the moving average
 
 export class LossChart {
   constructor(canvas) {
     this.canvas = canvas;
+    this.baseline = null;
     this.reset(1);
     new ResizeObserver(() => this.requestDraw()).observe(canvas);
     // The colours come from CSS, which changes with the colour scheme: draw again in the new ones.
     matchMedia("(prefers-color-scheme: dark)").addEventListener("change", () => this.requestDraw());
+    canvas.dataset.window = WINDOW; // (what the chart shows, for tools and tests)
   }
 
   reset(numSteps) {
     this.numSteps = numSteps;
     this.losses = [];
-    this.smoothed = [];
+    this.averages = [];
+    this.requestDraw();
+  }
+
+  // The loss of a model that gives every one of vocabSize tokens the same probability.
+  setVocabulary(vocabSize) {
+    this.baseline = Math.log(vocabSize);
+    this.canvas.dataset.baseline = String(this.baseline);
     this.requestDraw();
   }
 
   add(losses) {
     for (const loss of losses) {
-      const previous = this.smoothed.at(-1) ?? loss;
       this.losses.push(loss);
-      this.smoothed.push(SMOOTHING * previous + (1 - SMOOTHING) * loss);
+      const recent = this.losses.slice(-WINDOW);
+      this.averages.push(recent.reduce((a, b) => a + b, 0) / recent.length);
     }
     this.requestDraw();
   }
@@ -37,7 +48,7 @@ export class LossChart {
   }
 
   draw() {
-    const { canvas } = this;
+    const { canvas, losses, baseline } = this;
     const scale = window.devicePixelRatio || 1;
     const width = canvas.clientWidth, height = canvas.clientHeight;
     canvas.width = Math.round(width * scale);
@@ -46,28 +57,45 @@ export class LossChart {
     ctx.setTransform(scale, 0, 0, scale, 0, 0);
     ctx.clearRect(0, 0, width, height);
     const style = getComputedStyle(canvas);
-    const pad = { left: 36, right: 8, top: 8, bottom: 18 };
+    const pad = { left: 40, right: 8, top: 18, bottom: 30 };
     const plotW = width - pad.left - pad.right, plotH = height - pad.top - pad.bottom;
-    const top = Math.max(3.5, ...this.losses.slice(0, 50)); // the start sets the scale
+    // The y-axis spans the losses seen (and the uniform guess), not a fixed range from 0.
+    const seen = [...losses, ...(baseline === null ? [] : [baseline])];
+    const top = seen.length ? Math.max(...seen) : 3.5;
+    const bottom = seen.length ? Math.min(...seen) : 0;
+    const span = Math.max(top - bottom, 0.5);
     const x = (i) => pad.left + (plotW * (i + 1)) / this.numSteps;
-    const y = (loss) => pad.top + plotH * (1 - Math.min(loss, top) / top);
+    const y = (loss) => pad.top + plotH * (1 - (loss - bottom) / span);
 
     ctx.font = "11px system-ui, sans-serif";
     ctx.fillStyle = style.getPropertyValue("--muted");
     ctx.strokeStyle = style.getPropertyValue("--grid");
     ctx.lineWidth = 1;
-    for (let loss = 0; loss <= top; loss += 1) {
+    for (const loss of [bottom, bottom + span / 2, bottom + span]) {
       ctx.beginPath();
       ctx.moveTo(pad.left, y(loss));
       ctx.lineTo(width - pad.right, y(loss));
       ctx.stroke();
-      ctx.fillText(loss.toFixed(0), 8, y(loss) + 4);
+      ctx.fillText(loss.toFixed(2), 4, y(loss) + 4);
     }
-    ctx.fillText("loss", 8, pad.top + 10);
-    ctx.fillText(`step ${this.numSteps}`, width - pad.right - 60, height - 4);
+    ctx.fillText("loss", 4, 11);
+    ctx.fillText("step 1", pad.left, height - 14);
+    ctx.fillText(`step ${this.numSteps}`, width - pad.right - 60, height - 14);
+    ctx.fillText(`faint: each step's loss · bold: the mean of the last ${WINDOW} steps`, pad.left, height - 2);
 
-    this.line(ctx, this.losses, x, y, style.getPropertyValue("--faint"), 1);
-    this.line(ctx, this.smoothed, x, y, style.getPropertyValue("--accent"), 2);
+    if (baseline !== null) {
+      ctx.setLineDash([4, 4]);
+      ctx.strokeStyle = style.getPropertyValue("--muted");
+      ctx.beginPath();
+      ctx.moveTo(pad.left, y(baseline));
+      ctx.lineTo(width - pad.right, y(baseline));
+      ctx.stroke();
+      ctx.setLineDash([]);
+      ctx.fillText(`uniform guess: ln ${Math.round(Math.exp(baseline))} = ${baseline.toFixed(2)}`,
+                   width - pad.right - 170, y(baseline) - 4);
+    }
+    this.line(ctx, losses, x, y, style.getPropertyValue("--faint"), 1);
+    this.line(ctx, this.averages, x, y, style.getPropertyValue("--accent"), 2);
   }
 
   line(ctx, values, x, y, color, lineWidth) {
