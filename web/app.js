@@ -172,25 +172,27 @@ export class App {
       const what = stopped ? `stopped at step ${step} of ${num_steps}` : `trained ${step} steps in ${formatSeconds(run.seconds)}`;
       // Kept (in the page and the browser) before the page is ready: a reload then finds it.
       this.store.update({ run, model, batch: null });
-      await this.showInAddress();
-      if (model) await this.keepModel();
+      const link = await this.showInAddress();
+      if (model) await this.keepModel(link);
       this.store.update({ phase: "ready", status: `Ready — ${what} with the ${engine} engine` });
     });
   }
 
   // Keep the run as a checkpoint in the page, so a restarted worker can carry on from it, and
   // in the browser's storage, so a reload can.
-  async keepModel() {
+  async keepModel(link) {
     const { checkpoint } = await this.python.request("save");
     if (!this.state.model) return;
     this.store.update({ model: { ...this.state.model, checkpoint } });
-    await this.autosave();
+    await this.autosave(link);
   }
 
-  async autosave() {
+  // link: the page's link, if the caller has it already (packing a dataset into it takes time).
+  async autosave(link) {
     const { run, model, batch } = this.state;
     try {
-      await storage.save({ source: model.source, run: { ...run, startedAt: 0 }, model, batch, link: await this.link() });
+      await storage.save({ source: model.source, run: { ...run, startedAt: 0 }, model, batch,
+                           link: link === undefined ? await this.link() : link });
     } catch (error) {
       this.store.update({ message: `Your model can't be kept in this browser (${error.message}); the page works ` +
         "without it: download the model to keep it." });
@@ -223,8 +225,7 @@ export class App {
         this.store.update({ model: { ...this.state.model, drawn } });
       }
       this.store.update({ batch: { ...batch, seconds, stopped } });
-      await this.showInAddress();
-      await this.keepModel(); // where the stream is now, and the names' settings
+      await this.keepModel(await this.showInAddress()); // where the stream is now, and the names' settings
       this.store.update({ phase: "ready", status: `Ready — ${stopped ? "stopped; " : ""}sampled in ${formatSeconds(seconds)}` });
     });
   }
@@ -281,6 +282,7 @@ export class App {
   async showInAddress() {
     const link = await this.link();
     if (link !== null) history.replaceState(null, "", `${location.pathname}${link}`);
+    return link;
   }
 
   // The Look inside view: one name, a turn of the loop at a time.
@@ -293,14 +295,20 @@ export class App {
     });
   }
 
+  // A Look inside request; its reply, or null when it is old news (a new name or a new run
+  // started while it was on its way).
+  async askInside(method, args) {
+    const { loop } = this.state.inside ?? {};
+    const reply = await this.python.request(method, args);
+    return this.state.inside?.loop === loop ? { reply } : null;
+  }
+
   // The next turn; false once the name is done.
   async inspectStep() {
     let more = false;
     await this.attempt(async () => {
-      const asked = this.state.inside;
-      const turn = await this.python.request("inspect_step");
-      if (this.state.inside !== asked) return; // (a new name, a new run: this turn is old news)
-      if (turn) this.store.update({ inside: { ...asked, turn } });
+      const { reply: turn } = (await this.askInside("inspect_step")) ?? {};
+      if (turn) this.store.update({ inside: { ...this.state.inside, turn } });
       more = Boolean(turn && !turn.done);
     });
     return more;
@@ -308,10 +316,10 @@ export class App {
 
   async inspectTemperature(temperature) {
     await this.attempt(async () => {
-      const asked = this.state.inside;
-      const { probs } = await this.python.request("inspect_temperature", { temperature });
+      const asked = await this.askInside("inspect_temperature", { temperature });
+      if (!asked) return;
+      const { probs } = asked.reply;
       const { inside } = this.state;
-      if (!inside || inside.loop !== asked?.loop) return;
       this.store.update({ inside: { ...inside, temperature, turn: inside.turn && { ...inside.turn, probs,
                                                                              prob: probs[inside.turn.token_id] } } });
     });
@@ -319,10 +327,8 @@ export class App {
 
   async inspectBranch(tokenId) {
     await this.attempt(async () => {
-      const asked = this.state.inside;
-      const turn = await this.python.request("inspect_branch", { token_id: tokenId });
-      if (this.state.inside?.loop !== asked?.loop) return;
-      this.store.update({ inside: { ...this.state.inside, turn } });
+      const asked = await this.askInside("inspect_branch", { token_id: tokenId });
+      if (asked) this.store.update({ inside: { ...this.state.inside, turn: asked.reply } });
     });
   }
 

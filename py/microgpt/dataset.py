@@ -17,13 +17,18 @@ MAX_LENGTH_COUNTED = SETTINGS["block_size"].maximum  # the report counts documen
 def parse_docs(text):
     """The documents in a text: its lines, split at universal newlines (\n, \r\n or \r, as
     Python's open() reads them), stripped, empty ones dropped. A byte-order mark is not text."""
-    return [line.strip() for line in _lines(text) if line.strip()]
+    return _docs(_lines(text))
 
 
 def data_id(docs):
     """A dataset's fingerprint: the same documents in the same order, the same id. A run can only
     go on with the dataset it was trained on: its order of documents comes from it."""
     return hashlib.sha256("\n".join(docs).encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+def _docs(lines):
+    stripped = (line.strip() for line in lines)
+    return [line for line in stripped if line]
 
 
 def _lines(text):
@@ -65,7 +70,8 @@ def read_dataset(data):
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:
         raise MicrogptError(f"the dataset is not UTF-8 text (byte {e.start} is not)") from None
-    docs = parse_docs(text)
+    lines = _lines(text)
+    docs = _docs(lines)
     if not docs:
         raise MicrogptError("the dataset has no non-empty lines")
     if len(docs) > MAX_DOCS:
@@ -73,24 +79,22 @@ def read_dataset(data):
     chars = sorted(set("".join(docs)))
     if len(chars) > MAX_VOCAB_CHARS:
         raise MicrogptError(f"the dataset has {len(chars):,} different characters; the limit is {MAX_VOCAB_CHARS}")
-    return docs, _report(data, text, docs, chars)
+    return docs, _report(data, text, lines, docs, chars)
 
 
-def _report(data, text, docs, chars):
+def _report(data, text, lines, docs, chars):
     """What a person should know about a dataset before training on it."""
     longest = max(docs, key=len)
     lengths = [0] * (MAX_LENGTH_COUNTED + 2)  # lengths[n]: documents of n characters; the last, longer
     for doc in docs:
         lengths[min(len(doc), MAX_LENGTH_COUNTED + 1)] += 1
     marks = {ch for ch in chars if unicodedata.combining(ch)}  # accents written as their own character
-    lines = _lines(text)
-    if lines[-1] == "":
-        lines.pop()  # what follows the last line break is no line
+    line_count = len(lines) - (lines[-1] == "")  # (what follows the last line break is no line)
     return {
         "bytes": len(data), "docs": len(docs), "chars": "".join(chars), "vocab_size": len(chars) + 1,
         "longest": longest, "lengths": lengths,
         "duplicates": len(docs) - len(set(docs)),
-        "blank_lines": sum(1 for line in lines if not line.strip()),
+        "blank_lines": line_count - len(docs),  # every other line is a document
         "bom": text.startswith("\ufeff"),
         "crlf": text.count("\r\n"),
         "tabs": sum(1 for doc in docs if "\t" in doc) if "\t" in chars else 0,
