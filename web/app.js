@@ -45,6 +45,7 @@ export class App {
       const { phases } = await this.python.request("load", {}, onEvent);
       this.loadPhases = { ...phases, "python requested": Math.round(performance.now()) };
       if (!this.state.dataset) restored = await this.savedRun(this.linked.link);
+      if (restored?.runs) this.store.update({ runs: restored.runs });
       // The model's own dataset first (after a restart, or from the autosave), so it can go on training.
       const usable = (source) => (["builtin", "custom"].includes(source?.kind) ? source : null);
       const wanted = usable(this.state.model?.source) ?? this.state.dataset?.source ?? usable(restored?.source)
@@ -95,6 +96,7 @@ export class App {
     try {
       const opened = await this.python.request("open", { checkpoint: model.checkpoint, engine: model.engine });
       this.store.update({ model: { ...model, canTrain: opened.can_train } });
+      await this.freshViews();
       return true;
     } catch (error) {
       if (error.fatal) throw error;
@@ -141,8 +143,12 @@ export class App {
 
   async train(settings) {
     const source = this.state.dataset.source;
-    let run = { settings, source, step: 0, numSteps: settings.steps, losses: [], startedAt: performance.now() };
-    this.store.update({ phase: "training", status: "Training…", message: "", run, inside: null });
+    const id = (this.state.runs.at(-1)?.id ?? 0) + 1;
+    let run = { id, settings, source, step: 0, numSteps: settings.steps, losses: [], startedAt: performance.now() };
+    const entry = { id, settings, source: { kind: source.kind, name: source.name, label: datasetLabel(source) },
+                    losses: [], hidden: false };
+    this.store.update({ phase: "training", status: "Training…", message: "", run, inside: null, views: null,
+                        runs: [...this.state.runs, entry].slice(-MAX_RUNS) });
     await this.trainRun("train", settings, run);
   }
 
@@ -159,6 +165,8 @@ export class App {
       if (event.type === "started") {
         this.store.update({ status: `Training with the ${engine} engine…`,
                             dataset: { ...this.state.dataset, num_params: event.num_params } });
+      } else if (event.type === "views") {
+        this.receiveViews(event);
       } else {
         run = { ...run, step: event.step, numSteps: event.num_steps, losses: run.losses.concat(event.losses) };
         this.store.update({ run });
@@ -171,7 +179,9 @@ export class App {
                                  settings: run.settings, source: run.source } : null;
       const what = stopped ? `stopped at step ${step} of ${num_steps}` : `trained ${step} steps in ${formatSeconds(run.seconds)}`;
       // Kept (in the page and the browser) before the page is ready: a reload then finds it.
-      this.store.update({ run, model, batch: null });
+      const runs = this.state.runs.map((entry) => (entry.id === run.id ? { ...entry, losses: run.losses } : entry))
+        .filter((entry) => entry.losses.length);
+      this.store.update({ run, model, batch: null, runs });
       const link = await this.showInAddress();
       if (model) await this.keepModel(link);
       this.store.update({ phase: "ready", status: `Ready — ${what} with the ${engine} engine` });
@@ -189,9 +199,9 @@ export class App {
 
   // link: the page's link, if the caller has it already (packing a dataset into it takes time).
   async autosave(link) {
-    const { run, model, batch } = this.state;
+    const { run, model, batch, runs } = this.state;
     try {
-      await storage.save({ source: model.source, run: { ...run, startedAt: 0 }, model, batch,
+      await storage.save({ source: model.source, run: { ...run, startedAt: 0 }, model, batch, runs,
                            link: link === undefined ? await this.link() : link });
     } catch (error) {
       this.store.update({ message: `Your model can't be kept in this browser (${error.message}); the page works ` +
@@ -245,6 +255,7 @@ export class App {
         this.store.update({ model, run, batch: null, inside: null, message: "",
                             status: `Ready — opened ${fileName}: trained ${opened.step} of ${opened.num_steps} steps` +
                               (opened.can_train ? "" : " (on another dataset: it can sample, not train)") });
+        await this.freshViews();
         await this.autosave();
       } catch (error) {
         if (error.fatal) throw error;
@@ -336,6 +347,53 @@ export class App {
     if (this.state.inside) this.store.update({ inside: { ...this.state.inside, playing } });
   }
 
+  // The training views' news (the `views` request): frames to draw in turn, health records to
+  // add, the steps that can be gone back to.
+  receiveViews(news) {
+    const views = this.state.views ?? { health: [], frames: [] };
+    this.store.update({ views: { ...views, frames: news.frames.length ? news.frames : views.frames,
+                                 matrices: news.matrices, health: views.health.concat(news.health), kept: news.kept,
+                                 every: news.every, snapshotBytes: news.snapshot_bytes,
+                                 snapshotLimit: news.snapshot_limit, names: null, at: null } });
+  }
+
+  // The views of a model just opened: its first frame, no history yet.
+  async freshViews() {
+    this.store.update({ views: null });
+    this.receiveViews(await this.python.request("views"));
+  }
+
+  // The probe word, or whether the views are shown (then no frames are computed): either may
+  // be left out. Takes effect at once, even while a run trains.
+  async watch({ probe, shown }) {
+    if (shown !== undefined) this.store.update({ shown });
+    try {
+      const frame = await this.python.request("watch", { probe, shown });
+      if (frame && this.state.views) this.store.update({ views: { ...this.state.views, frames: [frame] } });
+      return true;
+    } catch (error) {
+      if (!error.fatal) this.store.update({ message: `The probe word: ${error.message}.` });
+      return false;
+    }
+  }
+
+  // Go back to a kept step: the views show the model as it was, and names sampled from it.
+  async travel(step) {
+    if (this.state.phase !== "ready" || !this.state.views) return;
+    await this.attempt(async () => {
+      const { frame, names } = await this.python.request("travel", { step });
+      this.store.update({ views: { ...this.state.views, frames: [frame], names, at: step } });
+    });
+  }
+
+  // Hide or show a run's curve, or remove it; the list is autosaved with the model.
+  async changeRun(id, change) {
+    const runs = change === "remove" ? this.state.runs.filter((entry) => entry.id !== id)
+      : this.state.runs.map((entry) => (entry.id === id ? { ...entry, hidden: !entry.hidden } : entry));
+    this.store.update({ runs });
+    if (this.state.model && this.state.phase === "ready") await this.autosave();
+  }
+
   stop() {
     if (this.state.phase === "generating") this.typewriter.flush(); // names sampled stop typing too
     return this.attempt(() => this.python.request("stop"));
@@ -354,6 +412,8 @@ export class App {
     }
   }
 }
+
+export const MAX_RUNS = 8; // the runs whose loss curves are kept to compare
 
 export const DEFAULT_SOURCE = Object.freeze({ kind: "builtin", name: Object.keys(DATASETS)[0] });
 

@@ -27,7 +27,9 @@
 //                                       → {step, num_steps, stopped}
 //                                         [{type: "started", num_steps, num_params},
 //                                          {type: "progress", step, num_steps, losses}: the new
-//                                          losses, after each chunk of steps (~50 ms)]
+//                                          losses, after each chunk of steps (~50 ms),
+//                                          {type: "views", ...views' result}: at the start, at
+//                                          most every 250 ms, and at the end]
 //   generate {samples, temperature, seed, prefix}
 //                                       → {seconds (of compute), stopped}
 //                                         [{type: "chars", chars: [[sample, char, prob], ...]}:
@@ -44,13 +46,26 @@
 //   inspect_branch {token_id}           → the current turn with token_id forced
 //   train_more {}                       → as train: the run goes on where it stopped
 //   save {}                             → {checkpoint}: the run as checkpoint JSON
+//   views {}                            → {frames, health, matrices, kept, every,
+//                                          snapshot_bytes, snapshot_limit}: the training views' news since
+//                                          they were last sent (py/microgpt/watcher.py): frames
+//                                          [{step, tokens, wte: {points, explained}, wpe,
+//                                          vectors, probe, probe_tokens, attention
+//                                          [layer][head][i][j]}], health [[step, ratios, norms]]
+//                                          by matrix, the kept steps and the snapshots' bytes
+//   watch {probe, shown}                → the frame of the step shown (null before a model):
+//                                          the probe word, whether the views are shown (either
+//                                          may be left out). Answered at once, even in training
+//   travel {step}                       → {frame, names}: the model at a kept step, and names
+//                                          sampled from it with a fixed seed
 //   open {checkpoint, engine}           → {step, num_steps, can_train, settings}: a run from
 //                                         checkpoint JSON; can_train: the dataset is its own
 //   stop {}                             → null, at once: the running train or generate ends
 //                                         between two chunks (within ~50 ms with the fast
 //                                         engine, one step with the reference engine)
 //
-// Requests run one at a time, in order, once `load` is done; `stop` is answered at once.
+// Requests run one at a time, in order, once `load` is done; `stop` and `watch` are answered
+// at once.
 // Training and sampling run in chunks, and between chunks the worker yields to its event
 // loop, so a stop gets through without SharedArrayBuffer (which GitHub Pages can't enable).
 

@@ -29,6 +29,11 @@ export const INITIAL_STATE = {
   failure: null, // why Python stopped: {details, whileLoading}
   update: false, // a new version of the page is ready (offline.js)
   inside: null, // the Look inside view: {loop (source, tokens, shape), turn, temperature, playing}
+  views: null, // the training views (see the `views` request in python.js): {frames (the newest,
+  //   to draw in turn), matrices, health (records so far), kept, every, snapshotBytes, names and
+  //   at (after going back to a kept step)}
+  shown: true, // whether the training views are shown
+  runs: [], // the last runs' loss curves, to compare: [{id, settings, source, losses, hidden}]
 };
 
 export class Store {

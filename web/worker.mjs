@@ -4,6 +4,7 @@
 import { DownloadError, watchDownloads } from "./downloads.js";
 
 const CHUNK_SECONDS = 0.05; // compute between two looks at the inbox: a stop lands within ~this
+const VIEWS_EVERY_MS = 250; // the training views are sent at most this often
 
 const base = new URL("./", self.location.href);
 let pyodide, session, take, manifest;
@@ -17,11 +18,22 @@ self.onmessage = ({ data: request }) => {
     stopRequested = true;
     return reply(request.id, { result: null });
   }
+  if (request.method === "watch") return answerAtOnce(request);
   inbox.push(request);
   if (!working) drain();
 };
 
 const reply = (id, message) => self.postMessage({ id, ...message });
+
+// `watch` is answered at once, even while a run trains: this handler only runs between two
+// chunks of training, when Python is not running.
+function answerAtOnce({ id, args }) {
+  try {
+    reply(id, { result: session ? call(session.watch, args) : null });
+  } catch (error) {
+    reply(id, { error: describeError(error) });
+  }
+}
 
 async function drain() {
   working = true;
@@ -88,6 +100,9 @@ const methods = {
 
   save: () => ({ checkpoint: session.save() }),
 
+  views: () => call(session.views, {}),
+  travel: ({ step }) => call(session.travel, { step }),
+
   inspect_start: ({ temperature, seed, prefix }) => call(session.inspect_start, withSeed({ temperature, prefix }, seed)),
   inspect_step: () => call(session.inspect_step, {}),
   inspect_temperature: ({ temperature }) => call(session.inspect_temperature, { temperature }),
@@ -96,14 +111,22 @@ const methods = {
   open: ({ checkpoint, engine }) => call(session.open, { text: checkpoint, engine }),
 };
 
-// Train the run on, a chunk at a time, until it is done or stopped.
+// Train the run on, a chunk at a time, until it is done or stopped; the views go along a few
+// times a second.
 async function trainInChunks(emit) {
-  let progress;
+  let progress, viewsSent = performance.now();
+  const sendViews = () => {
+    emit({ type: "views", ...call(session.views, {}) });
+    viewsSent = performance.now();
+  };
+  sendViews(); // (the run's first frame)
   do {
     progress = call(session.train, { seconds: CHUNK_SECONDS });
     emit({ type: "progress", ...progress });
+    if (performance.now() - viewsSent >= VIEWS_EVERY_MS) sendViews();
     await nextTask();
   } while (progress.step < progress.num_steps && !stopRequested);
+  sendViews();
   return { step: progress.step, num_steps: progress.num_steps, stopped: stopRequested };
 }
 

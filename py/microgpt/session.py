@@ -15,9 +15,10 @@ from .dataset import Tokenizer, read_dataset
 from .errors import MicrogptError
 from .model import GPTConfig, num_params
 from .sampler import log_prob, loop_source, prefix_ids, sample
-from .settings import DEFAULTS, check_all
+from .settings import DEFAULTS, check, check_all
 from .stepper import Stepper
 from .trainer import Trainer
+from .watcher import Watcher, default_probe
 
 
 class Session:
@@ -25,6 +26,7 @@ class Session:
         self.docs = None  # the dataset to train on
         self.run = None  # the Trainer: the model, Adam's state, the step and the random stream
         self.stepper = None  # the generation loop under the page's Look inside view
+        self.watcher = Watcher()  # what the page's training views show of the run
         if text is not None:
             self.use_dataset(text)
 
@@ -75,17 +77,22 @@ class Session:
         config = _config(n_embd, n_head, n_layer, block_size)
         self.run = Trainer(self.docs, config, steps, seed, engine)
         self.stepper = None  # it looked at the model this run replaces
+        self.watcher.follow(self.run, default_probe(self.docs, config.block_size))
         return {"num_steps": steps, "num_params": num_params(config, self.run.model.tokenizer.vocab_size)}
 
     def train(self, seconds):
-        """Train until about `seconds` have passed or the run is done; return the new losses."""
-        run = self._model_run()
+        """Train until about `seconds` have passed or the run is done; return the new losses.
+        The watcher sees every step (the views are collected with views())."""
+        run, watcher = self._model_run(), self.watcher
         deadline = time.perf_counter() + seconds
         losses = []
         while not run.done:
-            losses.append(run.step().loss)
+            result = run.step(measure=watcher.measuring())
+            watcher.after_step(result)
+            losses.append(result.loss)
             if time.perf_counter() >= deadline:
                 break
+        watcher.after_chunk()
         if run.done:
             run.seen  # (built now, while the page shows the end of the run, not in the first Generate)
         return {"step": run.steps_done, "num_steps": run.num_steps, "losses": losses}
@@ -103,8 +110,32 @@ class Session:
             docs = None  # another dataset: the model can sample, not train
         self.run = Trainer.resume(ckpt, docs, engine)
         self.stepper = None
+        self.watcher.follow(self.run, default_probe(docs, ckpt.model.config.block_size))
         settings = {"steps": ckpt.num_steps, "seed": ckpt.seed, **vars(ckpt.model.config)}
         return {"step": ckpt.step, "num_steps": ckpt.num_steps, "can_train": docs is not None, "settings": settings}
+
+    def views(self):
+        """What the training views need since they last asked (watcher.Watcher.collect)."""
+        self._model_run()
+        return self.watcher.collect()
+
+    def watch(self, probe=None, shown=None):
+        """Set the probe word and whether the views are shown; the frame they show now (None
+        before there is a model: the probe is then checked when one comes)."""
+        if self.run is None:
+            self.watcher.probe = self.watcher.probe if probe is None else probe
+            self.watcher.shown = self.watcher.shown if shown is None else bool(shown)
+            return None
+        if probe is not None:
+            check("prefix", probe)  # (as long as a prefix may be)
+        return self.watcher.watch(probe, shown)
+
+    def travel(self, step):
+        """Go back to a kept step: its frame, and names sampled from its weights with a fixed seed."""
+        self._model_run()
+        if type(step) is not int:
+            raise MicrogptError("a step is a whole number")
+        return self.watcher.travel(step)
 
     def generate(self, samples, temperature, seed=None, prefix=""):
         """Yield (sample, char, prob) for each character as it comes out, and after each name

@@ -4,6 +4,7 @@ import random
 from dataclasses import dataclass
 from functools import cached_property
 
+from . import health
 from .checkpoint import Checkpoint
 from .dataset import Tokenizer, data_id
 from .engines import get_engine
@@ -17,6 +18,7 @@ class StepResult:
     step: int  # steps done so far, counting this one (1-based)
     num_steps: int
     loss: float
+    health: list = None  # when measured: per matrix, (update / weight ratio, gradient norm)
 
 
 class Trainer:
@@ -79,8 +81,9 @@ class Trainer:
     def done(self):
         return self.steps_done >= self.num_steps
 
-    def step(self):
-        """Train on the next document: one forward, one backward, one Adam update."""
+    def step(self, measure=False):
+        """Train on the next document: one forward, one backward, one Adam update.
+        measure: also measure the update's health (health.py)."""
         if self.done:
             raise MicrogptError(f"training is complete ({self.num_steps} steps)")
         if self.docs is None:
@@ -90,9 +93,11 @@ class Trainer:
         loss, grads = self.engine.loss_and_grads(self.model.config, self.model.weights, tokens)
         if not math.isfinite(loss):  # refuse the update: the model stays as it was before it
             raise MicrogptError(f"training diverged at step {i + 1}: the loss is {loss}")
+        before = health.copy(self.model.weights) if measure else None
         self.optimizer.step(grads, i, self.num_steps)
         self.steps_done = i + 1
-        return StepResult(self.steps_done, self.num_steps, loss)
+        return StepResult(self.steps_done, self.num_steps, loss,
+                          health.measure(before, self.model.weights, grads) if measure else None)
 
     def checkpoint(self):
         return Checkpoint(self.model, self.steps_done, self.num_steps, self.seed,

@@ -6,6 +6,7 @@ import { LossChart } from "../widgets/chart.js";
 
 const $ = (id) => document.getElementById(id);
 
+// Returns the loss chart (the runs to compare are drawn on it).
 export function mountTrain(store, app) {
   const chart = new LossChart($("chart"));
   const plannedSteps = readForm(["steps"]).values.steps;
@@ -44,6 +45,7 @@ export function mountTrain(store, app) {
       if (run.seconds !== undefined) $("chart").dataset.losses = JSON.stringify(run.losses);
     }
   });
+  return chart;
 }
 
 function showProgress({ step, numSteps, losses, startedAt, seconds, stepsBefore = 0 }) {
