@@ -53,6 +53,7 @@ def cpython_figures():
                            "names": cpython_sampling_seconds(trainer)}
     rate, _ = cpython_steps_per_second(docs, "fast", LONG_RUN["steps"], LONG_RUN["block_size"])
     figures["fast"]["long run"] = LONG_RUN["steps"] / rate
+    figures["views"] = cpython_views_steps_per_second(docs)
     return figures
 
 
@@ -137,6 +138,71 @@ def inside_step_ms(page):
     return statistics.median(times), max(times)
 
 
+def views_steps_per_second(page, rounds=3):
+    """Steps/s of the default fast run with the training views shown and hidden, alternating on
+    one page (the same machine state): the median of each."""
+    rates = {True: [], False: []}
+    for _ in range(rounds):
+        for shown in (True, False):
+            if page.get_by_test_id("views-shown").is_checked() != shown:
+                page.get_by_test_id("views-shown").click()
+            rates[shown].append(DEFAULT_STEPS / train_seconds(page, DEFAULT_STEPS, engine="fast"))
+    page.get_by_test_id("views-shown").check()
+    return statistics.median(rates[True]), statistics.median(rates[False])
+
+
+def cpython_views_steps_per_second(docs, rounds=3):
+    """The same in CPython: Session.train with the views shown and hidden."""
+    from microgpt.session import Session
+
+    rates = {True: [], False: []}
+    for _ in range(rounds):
+        for shown in (True, False):
+            session = Session()
+            session.docs = docs
+            session.watch(shown=shown)
+            session.start_training(DEFAULT_STEPS, DEFAULTS["seed"], DEFAULTS["n_embd"], DEFAULTS["n_head"],
+                                   DEFAULTS["n_layer"], DEFAULTS["block_size"], "fast")
+            start = time.perf_counter()
+            while not session.run.done:
+                session.train(0.05)
+                session.views()
+            rates[shown].append(DEFAULT_STEPS / (time.perf_counter() - start))
+    return statistics.median(rates[True]), statistics.median(rates[False])
+
+
+def snapshot_megabytes(config, vocab_size, steps=DEFAULT_STEPS):
+    """The memory the time-travel snapshots of a whole run take (history.History), in MB."""
+    from microgpt.history import History
+    from microgpt.model import num_params, zeros_like, init_weights
+
+    weights = zeros_like(init_weights(config, vocab_size, random.Random(0)))
+    history = History(steps, num_params(config, vocab_size))
+    for step in range(steps + 1):
+        history.keep(step, weights, latest=step == steps)
+    return history.nbytes / 1e6, history.every, len(history.steps)
+
+
+def views_table(cpython, browser):
+    from microgpt.settings import SETTINGS
+
+    largest = GPTConfig(**{name: SETTINGS[name].maximum for name in ("n_embd", "n_head", "n_layer", "block_size")})
+    default_mb, default_k, default_n = snapshot_megabytes(GPTConfig(), 27)
+    largest_mb, largest_k, largest_n = snapshot_megabytes(largest, 501)
+    (b_shown, b_hidden), (c_shown, c_hidden) = browser["fast"]["views"], cpython["views"]
+    return "\n".join([
+        "| measure | views shown | views hidden | shown / hidden |",
+        "|---|---|---|---|",
+        f"| Browser: fast engine, steps/s, default run (median of 3 each, alternating) | {b_shown:.0f} | {b_hidden:.0f} | {b_shown / b_hidden:.2f} |",
+        f"| CPython: fast engine, steps/s, default run (median of 3 each) | {c_shown:.0f} | {c_hidden:.0f} | {c_shown / c_hidden:.2f} |",
+        "",
+        "| time-travel snapshots of a whole run (500 steps) | kept every | snapshots | memory |",
+        "|---|---|---|---|",
+        f"| default model (4,064 weights) | {default_k} steps | {default_n} | {default_mb:.1f} MB |",
+        f"| largest model allowed (n_embd 64, 16 heads, 4 layers, block 32, 500 characters) | {largest_k} steps | {largest_n} | {largest_mb:.1f} MB |",
+    ])
+
+
 def browser_figures(site_url):
     from playwright.sync_api import sync_playwright
 
@@ -156,6 +222,7 @@ def browser_figures(site_url):
         figures["fast"]["long run"] = train_seconds(page, LONG_RUN["steps"], engine="fast",
                                                     **{"block-size": LONG_RUN["block_size"]})
         figures["fast"]["inside"] = inside_step_ms(page)
+        figures["fast"]["views"] = views_steps_per_second(page)
         figures["fast"]["stop"] = stop_seconds(page)
         figures["loading"] = bench_load.figures(browser, ROOT / "dist")
         browser.close()
@@ -209,5 +276,7 @@ def run(site_url):
     browser = browser_figures(site_url)
     print(f"browser: Chromium {browser['version']} (headless), Pyodide 314.0.7\n")
     print(table(cpython, browser))
+    print("\nThe training views (issue 13):\n")
+    print(views_table(cpython, browser))
     print("\nLoading (Chromium, served from this machine; the median of a few loads):\n")
     print(bench_load.table(browser["loading"]))

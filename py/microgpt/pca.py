@@ -4,8 +4,8 @@ so the page can draw 16-dimensional embeddings on a plane.
 The covariance matrix C of the vectors (d x d) is symmetric, and its eigenvectors with the two
 largest eigenvalues are the axes. We find them by subspace iteration: multiply a few vectors by
 C again and again, re-orthonormalising them, and the plane of the first two turns towards C's
-top two eigenvectors. To turn faster we multiply by C**4 (C squared twice), with BLOCK vectors
-rather than 2 (the second axis then settles as fast as (λ5/λ2)**4 per turn, not (λ3/λ2)**4), and
+top two eigenvectors. To turn faster we multiply by C**8 (C squared three times), with BLOCK vectors
+rather than 2 (the second axis then settles as fast as (λ5/λ2)**8 per turn, not (λ3/λ2)**8), and
 finish with the exact eigenproblem inside the subspace found (Rayleigh-Ritz, by Jacobi
 rotations). A fixed number of turns, and only +, *, / and sqrt: every machine that rounds IEEE
 floats finds the same axes, up to the last bits.
@@ -14,9 +14,9 @@ from itertools import chain
 from math import sqrt
 from operator import mul
 
-SQUARINGS = 2  # iterate with C**(2**2)
+SQUARINGS = 3  # iterate with C**(2**3)
 BLOCK = 4  # vectors iterated together
-ITERATIONS = 30  # of C**4: like 120 plain power iterations
+ITERATIONS = 8  # of C**8: like 64 plain power iterations
 
 
 def dot(u, v):
@@ -31,21 +31,35 @@ def principal_axes(rows, previous=None):
     its predecessor, so that a picture drawn frame after frame doesn't flip; without them, each
     axis's largest entry is positive.
     """
-    d = len(rows[0])
-    cols = list(zip(*rows))
-    centered = [[x - sum(col) / len(col) for x in col] for col in cols]
-    C = [[dot(ci, cj) / len(rows) for cj in centered] for ci in centered]  # (d, d)
-    M = C
+    n, d = len(rows), len(rows[0])
+    centered = [[x - sum(col) / n for x in col] for col in zip(*rows)]  # (d, n): by dimension
+    if n >= d:
+        axes, variances = _top_two(_gram(centered, n))  # the covariance, (d, d)
+    else:  # fewer vectors than dimensions (wpe: 8 in 16): the same from the (n, n) Gram matrix X X^T / n,
+        X = list(zip(*centered))  # whose eigenvector u gives the axis X^T u (normalised)
+        us, variances = _top_two(_gram(X, n))
+        axes = [_unit([dot(u, col) for col in centered]) for u in us]
+    references = previous or [[float(x == max(axis, key=abs)) for x in axis] for axis in axes]
+    axes = [[-x for x in axis] if dot(axis, reference) < 0 else axis for axis, reference in zip(axes, references)]
+    total = sum(dot(col, col) for col in centered) / n  # the trace of C: all the variance
+    return axes, [v / total if total > 0 else 0.0 for v in variances]
+
+
+def _top_two(S):
+    """The top two eigenvectors of the symmetric matrix S and their eigenvalues."""
+    d = len(S)
+    M = S
     for _ in range(SQUARINGS):
-        M = _scaled(_matmul(M, M))
+        M = _scaled(_gram(M, 1))  # M M = M M^T, M being symmetric
     Q = _orthonormal(sorted(M, key=lambda row: -dot(row, row))[:BLOCK], d, min(d, BLOCK))  # a start near the answer
     for _ in range(ITERATIONS):
         Q = _orthonormal([_matvec(M, q) for q in Q], d, len(Q))
-    axes, variances = _rayleigh_ritz(C, Q)
-    references = previous or [[float(x == max(axis, key=abs)) for x in axis] for axis in axes]
-    axes = [[-x for x in axis] if dot(axis, reference) < 0 else axis for axis, reference in zip(axes, references)]
-    total = sum(C[i][i] for i in range(d))
-    return axes, [v / total if total > 0 else 0.0 for v in variances]
+    return _rayleigh_ritz(S, Q)
+
+
+def _unit(v):
+    norm = sqrt(dot(v, v))
+    return [x / norm for x in v] if norm > 0 else v
 
 
 def project(rows, axes):
@@ -55,9 +69,14 @@ def project(rows, axes):
     return [[dot(row, axis) for axis in axes] for row in centered]
 
 
-def _matmul(A, B):
-    BT = list(zip(*B))
-    return [[dot(row, col) for col in BT] for row in A]
+def _gram(vectors, n):
+    """The symmetric matrix of the vectors' dot products, each divided by n (half computed,
+    half mirrored)."""
+    G = [[0.0] * len(vectors) for _ in vectors]
+    for i, u in enumerate(vectors):
+        for j in range(i, len(vectors)):
+            G[i][j] = G[j][i] = dot(u, vectors[j]) / n
+    return G
 
 
 def _matvec(A, v):
@@ -71,16 +90,19 @@ def _scaled(A):
 
 
 def _orthonormal(vectors, d, k):
-    """k orthonormal vectors, by Gram-Schmidt; a vector that vanishes (a rank below k) is
-    replaced by a unit vector e_i not yet spanned."""
+    """k orthonormal vectors, by Gram-Schmidt, twice over ("twice is enough": once leaves a
+    small remainder far from orthogonal). A vector that all but vanishes (C's rank is below
+    k, or its powers have washed it out) is replaced by a unit vector e_i not yet spanned."""
     basis = []
     units = ([float(i == j) for j in range(d)] for i in range(d))
     for v in chain(vectors, units):
-        for b in basis:
-            c = dot(v, b)
-            v = [x - c * y for x, y in zip(v, b)]
+        size = sqrt(dot(v, v))
+        for _ in range(2):
+            for b in basis:
+                c = dot(v, b)
+                v = [x - c * y for x, y in zip(v, b)]
         norm = sqrt(dot(v, v))
-        if norm > 1e-150:
+        if norm > 1e-9 * size:
             basis.append([x / norm for x in v])
         if len(basis) == k:
             return basis

@@ -9,7 +9,8 @@ trainer already holds:
   names sampled from it with a fixed seed, so a step always gives the same names.
 
 The page collects frames and health a few times a second (Session.views); when it hides the
-views, no frames are computed, and training runs at full speed.
+views, neither is computed, and training runs at full speed (keeping the history costs about
+half a percent).
 """
 import random
 
@@ -51,8 +52,8 @@ class Watcher:
             self.frames.append(self.frame(run.model, run.steps_done))  # where it starts
 
     def measuring(self):
-        """Whether the next step's health is to be measured."""
-        return (self.run.steps_done + 1) % health.EVERY == 0
+        """Whether the next step's health is to be measured (only for the views shown)."""
+        return self.shown and (self.run.steps_done + 1) % health.EVERY == 0
 
     def after_step(self, result):
         if result.health is not None:
@@ -95,7 +96,7 @@ class Watcher:
         """What the views draw of the model: both embeddings in 2-D, and the probe's attention."""
         tokens = [*model.tokenizer.chars, "BOS"]
         return {"step": step, "tokens": tokens, "wte": self._projected("wte", model.weights),
-                "wpe": self._projected("wpe", model.weights), "vectors": model.weights["wte"],
+                "wpe": self._projected("wpe", model.weights), "vectors": [row[:] for row in model.weights["wte"]],
                 "probe": self.probe, "probe_tokens": [tokens[i] for i in self.probe_ids],
                 "attention": probe_attention(model, self.probe_ids)}
 
