@@ -1,5 +1,6 @@
-"""Make docs/screenshot.png, the page after training the default model and generating 20 names,
-and docs/inside.png, the Look inside view four characters into a name.
+"""Make docs/screenshot.png, the page after training the default model (after a first run with
+another seed, to compare) and generating 20 names; docs/views.png, the Watch it learn card after
+that run; and docs/inside.png, the Look inside view four characters into a name.
 
     python3 tools/screenshot.py
 """
@@ -26,15 +27,21 @@ def main():
         page = browser.new_page(viewport={"width": 1200, "height": 860}, device_scale_factor=1)
         page.goto(f"http://127.0.0.1:{server.server_address[1]}/")
         page.wait_for_function(READY, timeout=120_000)
-        page.get_by_test_id("train").click()
-        page.wait_for_function("document.body.dataset.state === 'training'")
-        page.wait_for_function(READY, timeout=600_000)
+        for seed in ("7", "42"):
+            page.get_by_test_id("seed").fill(seed)
+            page.get_by_test_id("train").click()
+            page.wait_for_function("document.body.dataset.state === 'training'")
+            page.wait_for_function(READY, timeout=600_000)
+        page.wait_for_function("document.getElementById('embeddings').dataset.step === '500'")
         page.get_by_test_id("pace").fill("0")
         page.get_by_test_id("generate").click()
         page.wait_for_function("document.body.dataset.state === 'generating'")
         page.wait_for_function(READY, timeout=120_000)
         (ROOT / "docs").mkdir(exist_ok=True)
         page.screenshot(path=ROOT / "docs" / "screenshot.png")
+        page.add_style_tag(content=".statusbar { position: static; }")  # not over the cards
+        page.locator('[data-testid=embedding-point][data-token="a"]').focus()
+        page.get_by_test_id("views").screenshot(path=ROOT / "docs" / "views.png")
         page.get_by_test_id("sample-seed").fill("3")
         page.get_by_test_id("restart-name").click()
         page.wait_for_function("document.querySelectorAll('[data-testid=loop-source] .current').length === 1")
@@ -42,7 +49,6 @@ def main():
             page.get_by_test_id("step").click()
             page.wait_for_function("document.querySelector('#inside').dataset.stepMs !== undefined")
             page.wait_for_timeout(100)
-        page.add_style_tag(content=".statusbar { position: static; }")  # not over the card
         page.get_by_test_id("inside").screenshot(path=ROOT / "docs" / "inside.png")
         browser.close()
     server.shutdown()
