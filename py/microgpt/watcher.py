@@ -71,6 +71,8 @@ class Watcher:
         """The frames and health since the last collection, and the steps that can be gone back to."""
         frames, records = self.frames, self.health
         self.frames, self.health = [], []
+        for frame in frames[:-1]:
+            del frame["vectors"]  # (only the frame drawn last is hovered over: the others go lighter)
         return {"frames": frames, "health": records, "matrices": list(self.run.model.weights),
                 "kept": self.history.steps, "every": self.history.every, "snapshot_bytes": self.history.nbytes,
                 "snapshot_limit": MAX_BYTES}
@@ -130,13 +132,16 @@ class Watcher:
 
 def probe_attention(model, token_ids):
     """Each layer's and head's attention as the model reads token_ids: [layer][head][i][j],
-    row i the weights position i gives positions 0..i (they sum to 1)."""
-    trace = []  # [position][layer][head][j]
-    next_logits = fast.decoder(model.config, model.weights, trace)
-    for token_id in token_ids:
-        next_logits(token_id)
-    return [[[position[layer][head] for position in trace] for head in range(model.config.n_head)]
-            for layer in range(model.config.n_layer)]
+    row i the weights position i gives positions 0..i (they sum to 1). The forward pass of
+    training, all positions at once; no logits needed."""
+    config, weights = model.config, model.weights
+    x, _ = fast.embedding_forward(weights["wte"], weights["wpe"], token_ids)
+    x, _ = fast.rmsnorm_forward(x)
+    attention = []
+    for li in range(config.n_layer):
+        x, block = fast.block_forward(x, fast.block_weights(weights, li), config.n_head)
+        attention.append([[row[:i + 1] for i, row in enumerate(A)] for A in block.attention.weights])
+    return attention
 
 
 def default_probe(docs, block_size):

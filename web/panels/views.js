@@ -19,12 +19,15 @@ export function mountViews(store, app) {
     testid: "position-point", data: { position: i }, kind: "position",
   }));
   let frame = null; // the frame drawn
+  let vectors = null; // the token embeddings of the latest frame that has them (for neighbours)
   const queue = []; // frames to draw, one per animation frame: each 25 steps is seen
   let playing = false;
+  let healthTimer = null;
 
   const play = () => {
     if (!queue.length) return (playing = false);
     frame = queue.shift();
+    vectors = frame.vectors ?? vectors;
     drawFrame(frame, tokens, positions);
     requestAnimationFrame(play);
   };
@@ -32,8 +35,8 @@ export function mountViews(store, app) {
   // Hovering (or focusing) a token names its nearest neighbours in all the embedding's dimensions.
   const showNeighbours = (event) => {
     const g = event.target.closest?.('[data-testid="embedding-point"]');
-    if (!g || !frame) return;
-    $("neighbours").textContent = nearest(frame, frame.tokens.indexOf(g.dataset.token));
+    if (!g || !vectors) return;
+    $("neighbours").textContent = nearest(vectors, frame.tokens, frame.tokens.indexOf(g.dataset.token));
   };
   $("embeddings-tokens").addEventListener("mouseover", showNeighbours);
   $("embeddings-tokens").addEventListener("focusin", showNeighbours);
@@ -73,7 +76,20 @@ export function mountViews(store, app) {
       if (previous?.views) clearViews();
       return;
     }
-    if (views.health !== previous?.views?.health) drawHealth(views.matrices, views.health);
+    // The health lines: redrawn at most once a second while training (they are many), at once otherwise.
+    const healthChanged = views.health !== previous?.views?.health;
+    if (phase === "training") {
+      if (healthChanged) {
+        healthTimer ??= setTimeout(() => {
+          healthTimer = null;
+          if (store.state.views) drawHealth(store.state.views);
+        }, 1000);
+      }
+    } else if (healthChanged || healthTimer !== null) {
+      clearTimeout(healthTimer);
+      healthTimer = null;
+      drawHealth(views);
+    }
     if (views !== previous?.views || phase !== previous?.phase) showScrub(views, phase);
   });
 }
@@ -90,9 +106,23 @@ function drawFrame(frame, tokens, positions) {
 }
 
 // Per layer, a heatmap per head: row i is what position i (reading the token shown) attends to.
+// The tables are built once per probe word and shape, and their cells updated in place.
 function drawAttention({ attention, probe_tokens: inputs, step }) {
   const box = $("probe-attention");
   box.dataset.step = step;
+  const shape = JSON.stringify([inputs, attention.length, attention[0].length]);
+  if (box.dataset.shape !== shape) buildAttention(box, attention, inputs, shape);
+  const rows = box.querySelectorAll('[data-testid="probe-attention-row"]');
+  let r = 0;
+  for (const row of attention.flat(2)) { // layer by layer, head by head, row by row: as built
+    const element = rows[r++];
+    element.dataset.weights = JSON.stringify(row);
+    row.forEach((weight, j) => element.cells[j + 1].style.setProperty("--w", weight));
+  }
+}
+
+function buildAttention(box, attention, inputs, shape) {
+  box.dataset.shape = shape;
   box.replaceChildren(...attention.flatMap((heads, layer) => heads.map((rows, head) => {
     const table = document.createElement("table");
     table.className = "heatmap";
@@ -101,16 +131,15 @@ function drawAttention({ attention, probe_tokens: inputs, step }) {
     header.insertCell();
     for (const input of inputs) header.insertCell().textContent = short(input);
     const body = table.createTBody();
-    rows.forEach((weights, i) => {
+    rows.forEach((_, i) => {
       const row = body.insertRow();
-      Object.assign(row.dataset, { testid: "probe-attention-row", layer, head, row: i, weights: JSON.stringify(weights) });
+      Object.assign(row.dataset, { testid: "probe-attention-row", layer, head, row: i });
       row.insertCell().textContent = short(inputs[i]);
       inputs.forEach((input, j) => {
         const cell = row.insertCell();
         if (j > i) return; // (the future: masked)
         cell.className = "weight";
-        cell.style.setProperty("--w", weights[j]);
-        cell.title = `${short(inputs[i])} → ${short(input)}: ${weights[j].toFixed(3)}`;
+        cell.title = `${short(inputs[i])} attending to ${short(input)}`;
       });
     });
     return table;
@@ -118,7 +147,7 @@ function drawAttention({ attention, probe_tokens: inputs, step }) {
 }
 
 // Per weight matrix: log10 of the update / weight ratio (dashed: 1e-3), and the gradient norm.
-function drawHealth(matrices, records) {
+function drawHealth({ matrices, health: records }) {
   const box = $("health");
   if (!records.length) return box.replaceChildren();
   const steps = records.map(([step]) => step);
@@ -155,6 +184,7 @@ function showScrub({ kept, every, snapshotBytes, snapshotLimit, names, at }, pha
 
 function clearViews() {
   for (const id of ["probe-attention", "health", "travel-names"]) $(id).replaceChildren();
+  delete $("probe-attention").dataset.shape;
   $("neighbours").textContent = "";
 }
 
@@ -162,7 +192,7 @@ function clearViews() {
 const nearestKept = (kept, value) => kept.reduce((best, step) => (Math.abs(step - value) < Math.abs(best - value) ? step : best), kept[0]);
 
 // The tokens most like token i: cosine similarity of their embeddings, in all their dimensions.
-function nearest({ vectors, tokens }, i) {
+function nearest(vectors, tokens, i) {
   const norm = (v) => Math.hypot(...v) || 1e-12;
   const cosine = (a, b) => a.reduce((sum, x, k) => sum + x * b[k], 0) / (norm(a) * norm(b));
   const ranked = vectors.map((v, j) => [j, cosine(vectors[i], v)]).filter(([j]) => j !== i)
