@@ -47,12 +47,13 @@
 //   train_more {}                       → as train: the run goes on where it stopped
 //   save {}                             → {checkpoint}: the run as checkpoint JSON
 //   views {}                            → {frames, health, matrices, kept, every,
-//                                          snapshot_bytes, snapshot_limit}: the training views' news since
-//                                          they were last sent (py/microgpt/watcher.py): frames
-//                                          [{step, tokens, wte: {points, explained}, wpe,
-//                                          vectors, probe, probe_tokens, attention
-//                                          [layer][head][i][j]}], health [[step, ratios, norms]]
-//                                          by matrix, the kept steps and the snapshots' bytes
+//                                          snapshot_bytes, snapshot_limit}: the training views'
+//                                          news since they were last sent (py/microgpt/watcher.py):
+//                                          frames [{step, tokens, wte: {points, explained}, wpe,
+//                                          probe, probe_tokens, attention [layer][head][i][j],
+//                                          vectors (the last frame's only: wte's rows)}], health
+//                                          [[step, ratios, norms]] by matrix, the kept steps and
+//                                          the snapshots' bytes and bound
 //   watch {probe, shown}                → the frame of the step shown (null before a model):
 //                                          the probe word, whether the views are shown (either
 //                                          may be left out). Answered at once, even in training
