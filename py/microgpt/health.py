@@ -10,7 +10,7 @@ from itertools import chain
 from math import hypot
 from operator import sub
 
-EVERY = 10  # steps between two measurements: one costs about a tenth of a step
+EVERY = 20  # steps between two measurements: one costs about a tenth of a step
 
 
 def copy(weights):

@@ -110,11 +110,11 @@ def session():
     return session
 
 
-def test_frames_come_every_25_steps_with_health_every_10(session):
+def test_frames_come_every_25_steps_with_health_every_20(session):
     session.train(60)
     views = session.views()
     assert [frame["step"] for frame in views["frames"]] == [0, 25, 50, 60]
-    assert [record[0] for record in views["health"]] == list(range(10, 61, 10))
+    assert [record[0] for record in views["health"]] == list(range(20, 61, 20))
     assert views["matrices"] == list(session.run.model.weights)
     assert all(len(record[1]) == len(views["matrices"]) for record in views["health"])
     frame = views["frames"][-1]
