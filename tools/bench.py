@@ -138,7 +138,7 @@ def inside_step_ms(page):
     return statistics.median(times), max(times)
 
 
-def views_steps_per_second(page, rounds=3):
+def views_steps_per_second(page, rounds=5):
     """Steps/s of the default fast run with the training views shown and hidden, alternating on
     one page (the same machine state): the median of each."""
     rates = {True: [], False: []}
@@ -151,7 +151,7 @@ def views_steps_per_second(page, rounds=3):
     return statistics.median(rates[True]), statistics.median(rates[False])
 
 
-def cpython_views_steps_per_second(docs, rounds=3):
+def cpython_views_steps_per_second(docs, rounds=5):
     """The same in CPython: Session.train with the views shown and hidden."""
     from microgpt.session import Session
 
@@ -193,8 +193,8 @@ def views_table(cpython, browser):
     return "\n".join([
         "| measure | views shown | views hidden | shown / hidden |",
         "|---|---|---|---|",
-        f"| Browser: fast engine, steps/s, default run (median of 3 each, alternating) | {b_shown:.0f} | {b_hidden:.0f} | {b_shown / b_hidden:.2f} |",
-        f"| CPython: fast engine, steps/s, default run (median of 3 each) | {c_shown:.0f} | {c_hidden:.0f} | {c_shown / c_hidden:.2f} |",
+        f"| Browser: fast engine, steps/s, default run (median of 5 each, alternating) | {b_shown:.0f} | {b_hidden:.0f} | {b_shown / b_hidden:.2f} |",
+        f"| CPython: fast engine, steps/s, default run (median of 5 each) | {c_shown:.0f} | {c_hidden:.0f} | {c_shown / c_hidden:.2f} |",
         "",
         "| time-travel snapshots of a whole run (500 steps) | kept every | snapshots | memory |",
         "|---|---|---|---|",

@@ -50,8 +50,8 @@
 //                                          snapshot_bytes, snapshot_limit}: the training views'
 //                                          news since they were last sent (py/microgpt/watcher.py):
 //                                          frames [{step, tokens, wte: {points, explained}, wpe,
-//                                          probe, probe_tokens, attention [layer][head][i][j],
-//                                          vectors (the last frame's only: wte's rows)}], health
+//                                          and a few times a second: probe, probe_tokens,
+//                                          attention [layer][head][i][j], vectors (wte's rows)}], health
 //                                          [[step, ratios, norms]] by matrix, the kept steps and
 //                                          the snapshots' bytes and bound
 //   watch {probe, shown}                → the frame of the step shown (null before a model):

@@ -2,8 +2,8 @@
 trainer already holds:
 
 - frames, every FRAME_EVERY steps and at a run's end: the token embeddings (wte) and the
-  position embeddings (wpe) projected to 2-D by PCA, and the attention of every layer and
-  head on a probe word;
+  position embeddings (wpe) projected to 2-D by PCA, and (at most every INSIDE_EVERY_SECONDS,
+  and at the end) the attention of every layer and head on a probe word;
 - the health of each weight matrix, every health.EVERY steps (health.py);
 - the weights every k steps (history.py), to go back to any kept step: its frame, and a few
   names sampled from it with a fixed seed, so a step always gives the same names.
@@ -13,6 +13,7 @@ views, neither is computed, and training runs at full speed (keeping the history
 half a percent).
 """
 import random
+import time
 
 from . import fast, health
 from .errors import MicrogptError
@@ -26,6 +27,7 @@ FRAME_EVERY = 25  # steps between two frames
 TRAVEL_NAMES = 5  # names sampled at a kept step
 TRAVEL_SEED = 1  # their sampling seed: the same step, the same names
 TRAVEL_TEMPERATURE = DEFAULTS["temperature"]
+INSIDE_EVERY_SECONDS = 0.25  # while training, the attention (and wte's rows) go with a frame at most this often
 
 
 class Watcher:
@@ -43,6 +45,7 @@ class Watcher:
         self.at = None  # the kept step shown, or None for the latest
         self.axes = {"wte": None, "wpe": None}  # the last frame's, to keep the next one's orientation
         self.frames, self.health = [], []  # computed since the page last collected them
+        self.inside_at = time.perf_counter()  # when a frame last held the attention
         try:
             self.probe_ids = self._ids(self.probe)
         except MicrogptError:  # the last run's probe doesn't fit this one
@@ -60,7 +63,10 @@ class Watcher:
             self.health.append([result.step, *map(list, zip(*result.health))])  # [step, ratios, norms]
         self.history.keep(result.step, self.run.model.weights)
         if self.shown and (result.step % FRAME_EVERY == 0 or self.run.done):
-            self.frames.append(self.frame(self.run.model, result.step))
+            now = time.perf_counter()
+            inside = self.run.done or now - self.inside_at >= INSIDE_EVERY_SECONDS
+            self.inside_at = now if inside else self.inside_at
+            self.frames.append(self.frame(self.run.model, result.step, inside))
 
     def after_chunk(self):
         """Keep the latest step, wherever training paused; the page shows it."""
@@ -71,8 +77,6 @@ class Watcher:
         """The frames and health since the last collection, and the steps that can be gone back to."""
         frames, records = self.frames, self.health
         self.frames, self.health = [], []
-        for frame in frames[:-1]:
-            del frame["vectors"]  # (only the frame drawn last is hovered over: the others go lighter)
         return {"frames": frames, "health": records, "matrices": list(self.run.model.weights),
                 "kept": self.history.steps, "every": self.history.every, "snapshot_bytes": self.history.nbytes,
                 "snapshot_limit": MAX_BYTES}
@@ -94,13 +98,17 @@ class Watcher:
         names = [sample_name(model, fast, TRAVEL_TEMPERATURE, rng) for _ in range(TRAVEL_NAMES)]
         return {"frame": self.frame(model, step), "names": names}
 
-    def frame(self, model, step):
-        """What the views draw of the model: both embeddings in 2-D, and the probe's attention."""
+    def frame(self, model, step, inside=True):
+        """What the views draw of the model: both embeddings in 2-D; with inside, also the
+        probe's attention and the token embeddings themselves (for their neighbours)."""
         tokens = [*model.tokenizer.chars, "BOS"]
-        return {"step": step, "tokens": tokens, "wte": self._projected("wte", model.weights),
-                "wpe": self._projected("wpe", model.weights), "vectors": [row[:] for row in model.weights["wte"]],
-                "probe": self.probe, "probe_tokens": [tokens[i] for i in self.probe_ids],
-                "attention": probe_attention(model, self.probe_ids)}
+        frame = {"step": step, "tokens": tokens, "wte": self._projected("wte", model.weights),
+                 "wpe": self._projected("wpe", model.weights)}
+        if inside:
+            frame.update(vectors=[row[:] for row in model.weights["wte"]], probe=self.probe,
+                         probe_tokens=[tokens[i] for i in self.probe_ids],
+                         attention=probe_attention(model, self.probe_ids))
+        return frame
 
     def _projected(self, name, weights):
         rows = weights[name]

@@ -101,6 +101,7 @@ function drawFrame(frame, tokens, positions) {
   const share = ({ explained }) => `the axes hold ${percent(explained[0])} and ${percent(explained[1])} of the spread`;
   $("embeddings-tokens-note").textContent = share(frame.wte);
   $("embeddings-positions-note").textContent = share(frame.wpe);
+  if (!frame.attention) return; // (it comes with a frame a few times a second)
   if (document.activeElement !== $("probe")) $("probe").value = frame.probe;
   drawAttention(frame);
 }
