@@ -43,6 +43,7 @@ export class App {
     let restored = null;
     await this.attempt(async () => {
       const { phases } = await this.python.request("load", {}, onEvent);
+      if (!this.state.shown) await this.python.request("watch", { shown: false }); // (a new worker shows them)
       this.loadPhases = { ...phases, "python requested": Math.round(performance.now()) };
       if (!this.state.dataset) restored = await this.savedRun(this.linked.link);
       if (restored?.runs) this.store.update({ runs: restored.runs });
@@ -59,7 +60,7 @@ export class App {
         this.store.update({ phase: "ready", status: `Ready — restored the model trained for ${model.step} steps ` +
           `with the ${model.engine} engine${restored ? ` on ${datasetLabel(model.source)}` : ""}` });
       } else {
-        this.store.update({ phase: "ready", status: "Ready", model: null });
+        this.store.update({ phase: "ready", status: "Ready", model: null, views: null });
         restored = null;
       }
       // (for tools/bench.py: the worker's phases, from its start, and the page's Ready, from its)
@@ -148,7 +149,7 @@ export class App {
     const entry = { id, settings, source: { kind: source.kind, name: source.name, label: datasetLabel(source) },
                     losses: [], hidden: false };
     this.store.update({ phase: "training", status: "Training…", message: "", run, inside: null, views: null,
-                        runs: [...this.state.runs, entry].slice(-MAX_RUNS) });
+                        runs: [...this.state.runs, entry] });
     await this.trainRun("train", settings, run);
   }
 
@@ -180,7 +181,7 @@ export class App {
       const what = stopped ? `stopped at step ${step} of ${num_steps}` : `trained ${step} steps in ${formatSeconds(run.seconds)}`;
       // Kept (in the page and the browser) before the page is ready: a reload then finds it.
       const runs = this.state.runs.map((entry) => (entry.id === run.id ? { ...entry, losses: run.losses } : entry))
-        .filter((entry) => entry.losses.length);
+        .filter((entry) => entry.losses.length).slice(-MAX_RUNS); // (a run that failed leaves no curve)
       this.store.update({ run, model, batch: null, runs });
       const link = await this.showInAddress();
       if (model) await this.keepModel(link);
@@ -379,9 +380,12 @@ export class App {
 
   // Go back to a kept step: the views show the model as it was, and names sampled from it.
   async travel(step) {
-    if (this.state.phase !== "ready" || !this.state.views) return;
+    const { phase, views, run } = this.state;
+    if (phase !== "ready" || !views) return;
     await this.attempt(async () => {
       const { frame, names } = await this.python.request("travel", { step });
+      // Old news if a run started (or a model was opened) meanwhile: its views are another model's.
+      if (this.state.run !== run || !this.state.views) return;
       this.store.update({ views: { ...this.state.views, frames: [frame], names, at: step } });
     });
   }

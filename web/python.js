@@ -46,14 +46,15 @@
 //   inspect_branch {token_id}           → the current turn with token_id forced
 //   train_more {}                       → as train: the run goes on where it stopped
 //   save {}                             → {checkpoint}: the run as checkpoint JSON
-//   views {}                            → {frames, health, matrices, kept, every,
+//   views {latest}                      → {frames, health, matrices, kept, every,
 //                                          snapshot_bytes, snapshot_limit}: the training views'
 //                                          news since they were last sent (py/microgpt/watcher.py):
 //                                          frames [{step, tokens, wte: {points, explained}, wpe,
 //                                          and a few times a second: probe, probe_tokens,
 //                                          attention [layer][head][i][j], vectors (wte's rows)}], health
 //                                          [[step, ratios, norms]] by matrix, the kept steps and
-//                                          the snapshots' bytes and bound
+//                                          the snapshots' bytes and bound; latest: with a
+//                                          frame of the current step if none shows it yet
 //   watch {probe, shown}                → the frame of the step shown (null before a model):
 //                                          the probe word, whether the views are shown (either
 //                                          may be left out). Answered at once, even in training

@@ -115,8 +115,8 @@ const methods = {
 // times a second.
 async function trainInChunks(emit) {
   let progress, viewsSent = performance.now();
-  const sendViews = () => {
-    emit({ type: "views", ...call(session.views, {}) });
+  const sendViews = (latest = false) => {
+    emit({ type: "views", ...call(session.views, { latest }) });
     viewsSent = performance.now();
   };
   sendViews(); // (the run's first frame)
@@ -126,7 +126,7 @@ async function trainInChunks(emit) {
     if (performance.now() - viewsSent >= VIEWS_EVERY_MS) sendViews();
     await nextTask();
   } while (progress.step < progress.num_steps && !stopRequested);
-  sendViews();
+  sendViews(true); // (with a frame of the step it stopped at)
   return { step: progress.step, num_steps: progress.num_steps, stopped: stopRequested };
 }
 

@@ -114,10 +114,11 @@ class Session:
         settings = {"steps": ckpt.num_steps, "seed": ckpt.seed, **vars(ckpt.model.config)}
         return {"step": ckpt.step, "num_steps": ckpt.num_steps, "can_train": docs is not None, "settings": settings}
 
-    def views(self):
-        """What the training views need since they last asked (watcher.Watcher.collect)."""
+    def views(self, latest=False):
+        """What the training views need since they last asked (watcher.Watcher.collect); latest:
+        with a frame of the step training paused at."""
         self._model_run()
-        return self.watcher.collect()
+        return self.watcher.collect(latest)
 
     def watch(self, probe=None, shown=None):
         """Set the probe word and whether the views are shown; the frame they show now (None

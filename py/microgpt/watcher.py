@@ -46,6 +46,7 @@ class Watcher:
         self.axes = {"wte": None, "wpe": None}  # the last frame's, to keep the next one's orientation
         self.frames, self.health = [], []  # computed since the page last collected them
         self.inside_at = time.perf_counter()  # when a frame last held the attention
+        self.framed_step = None  # the step of the last frame computed
         try:
             self.probe_ids = self._ids(self.probe)
         except MicrogptError:  # the last run's probe doesn't fit this one
@@ -73,8 +74,11 @@ class Watcher:
         self.history.keep(self.run.steps_done, self.run.model.weights, latest=True)
         self.at = None
 
-    def collect(self):
-        """The frames and health since the last collection, and the steps that can be gone back to."""
+    def collect(self, latest=False):
+        """The frames and health since the last collection, and the steps that can be gone back
+        to; latest: and a frame of the step training paused at, if none shows it yet."""
+        if latest and self.shown and self.framed_step != self.run.steps_done:
+            self.frames.append(self.frame(self.run.model, self.run.steps_done))
         frames, records = self.frames, self.health
         self.frames, self.health = [], []
         return {"frames": frames, "health": records, "matrices": list(self.run.model.weights),
@@ -101,6 +105,7 @@ class Watcher:
     def frame(self, model, step, inside=True):
         """What the views draw of the model: both embeddings in 2-D; with inside, also the
         probe's attention and the token embeddings themselves (for their neighbours)."""
+        self.framed_step = step
         tokens = [*model.tokenizer.chars, "BOS"]
         frame = {"step": step, "tokens": tokens, "wte": self._projected("wte", model.weights),
                  "wpe": self._projected("wpe", model.weights)}

@@ -141,6 +141,20 @@ def test_the_frame_is_the_pca_and_attention_of_the_weights(session):
     assert frame["attention"] == probe_attention(session.run.model, session.run.model.tokenizer.encode(probe)[:-1])
 
 
+def test_a_stopped_run_gets_a_frame_of_the_step_it_stopped_at(session):
+    while session.run.steps_done < 30:
+        session.run.step()  # (as a stop between two chunks leaves it)
+    assert [frame["step"] for frame in session.views(latest=True)["frames"]] == [0, 30]
+    assert session.views(latest=True)["frames"] == []  # (already shown)
+
+
+def test_two_points_in_more_dimensions_have_one_axis():
+    rows = gaussian_rows(2, 16)
+    axes, explained = principal_axes(rows)
+    assert axes[1] == [0.0] * 16 and explained[0] == pytest.approx(1)
+    assert all(y == 0 for _, y in project(rows, axes))
+
+
 def test_hidden_views_compute_no_frames(session):
     session.watch(shown=False)
     session.views()  # (the frame of step 0, computed when the run started)

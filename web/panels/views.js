@@ -9,6 +9,7 @@ import { sparkline } from "../widgets/sparkline.js";
 const $ = (id) => document.getElementById(id);
 const VOWELS = new Set("aeiouyAEIOUYàáâäèéêëìíîïòóôöùúûü");
 const NEIGHBOURS = 3; // shown on hovering a token
+const MAX_QUEUED = 16; // frames waiting to be drawn
 
 export function mountViews(store, app) {
   const tokens = new Scatter($("embeddings-tokens"), (i, label) => ({
@@ -52,12 +53,15 @@ export function mountViews(store, app) {
     $("scrub-step").textContent = `step ${wanted}`;
     if (travelling) return;
     travelling = true;
-    while (wanted !== null) {
-      const step = wanted;
-      wanted = null;
-      await app.travel(step);
+    try {
+      while (wanted !== null) {
+        const step = wanted;
+        wanted = null;
+        await app.travel(step);
+      }
+    } finally {
+      travelling = false;
     }
-    travelling = false;
   });
 
   store.subscribe((state, previous) => {
@@ -66,6 +70,7 @@ export function mountViews(store, app) {
     $("views-shown").checked = shown;
     if (views?.frames !== previous?.views?.frames && views?.frames?.length) {
       queue.push(...views.frames);
+      queue.splice(0, queue.length - MAX_QUEUED); // (a hidden tab draws nothing: the latest are enough)
       if (!playing) {
         playing = true;
         requestAnimationFrame(play);
