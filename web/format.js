@@ -8,3 +8,7 @@ export function formatSeconds(seconds) {
 }
 
 export const megabytes = (bytes) => (bytes / 1e6).toFixed(1);
+
+// A token as a sentence names it ("a", BOS), and as a cell or a KV slot shows it (⟨BOS⟩, ␣ for a space).
+export const quoteToken = (token) => (token === "BOS" ? "BOS" : `"${token}"`);
+export const shortToken = (token) => (token === "BOS" ? "⟨BOS⟩" : token === " " ? "␣" : token);

@@ -128,6 +128,10 @@ class Tokenizer:
         """A document as token ids, wrapped in BOS on both sides."""
         return [self.bos] + [self._ids[ch] for ch in doc] + [self.bos]
 
+    def unknown(self, text):
+        """The characters of text that have no token, sorted, as one string ("" if none)."""
+        return "".join(sorted(set(text) - set(self.chars)))
+
     def char(self, token_id):
         """The token's character, or None for BOS."""
         return None if token_id == self.bos else self.chars[token_id]

@@ -14,15 +14,15 @@ EVERY = 20  # steps between two measurements: one costs about a tenth of a step
 
 
 def copy(weights):
-    """The weights as they are now, before an update changes them in place."""
-    return {name: [row[:] for row in rows] for name, rows in weights.items()}
+    """The weights as they are now, before an update changes them in place: each matrix flat."""
+    return {name: _flat(rows) for name, rows in weights.items()}
 
 
 def measure(before, after, grads):
-    """Per matrix, in the weights' order: (update / weight ratio, gradient norm)."""
+    """Per matrix, in the weights' order: (update / weight ratio, gradient norm); before is
+    copy() of the weights before the update."""
     result = []
-    for name, rows in before.items():
-        weights = _flat(rows)
+    for name, weights in before.items():
         update = map(sub, _flat(after[name]), weights)
         result.append((hypot(*update) / max(hypot(*weights), 1e-300), hypot(*_flat(grads[name]))))
     return result

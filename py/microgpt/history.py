@@ -38,8 +38,6 @@ class History:
 
     def weights_at(self, step, shapes):
         """The weights kept at step, as a dict of matrices shaped as shapes (name: (rows, cols))."""
-        if step not in self.snapshots:
-            raise KeyError(step)
         flat = self.snapshots[step]
         weights, i = {}, 0
         for name, (rows, cols) in shapes.items():

@@ -40,8 +40,8 @@ def principal_axes(rows, previous=None):
     else:  # fewer vectors than dimensions (wpe: 8 in 16): the same from the (n, n) Gram matrix X X^T / n,
         X = list(zip(*centered))  # whose eigenvector u gives the axis X^T u (normalised)
         us, variances = _top_two(_gram(X, n))
-        total = sum(variances) or 1.0  # (a vanishing eigenvalue's X^T u is rounding noise: no axis)
-        axes = [_unit([dot(u, col) for col in centered]) if v > 1e-12 * total else [0.0] * d
+        top = sum(variances) or 1.0  # (a vanishing eigenvalue's X^T u is rounding noise: no axis)
+        axes = [_unit([dot(u, col) for col in centered]) if v > 1e-12 * top else [0.0] * d
                 for u, v in zip(us, variances)]
     references = previous or [[float(x == max(axis, key=abs)) for x in axis] for axis in axes]
     axes = [[-x for x in axis] if dot(axis, reference) < 0 else axis for axis, reference in zip(axes, references)]

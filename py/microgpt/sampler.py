@@ -75,7 +75,7 @@ def probabilities(logits, temperature):
 def prefix_ids(tokenizer, prefix, block_size):
     """The prefix's token ids, if the model can be fed it."""
     check("prefix", prefix)
-    unknown = "".join(sorted(set(prefix) - set(tokenizer.chars)))
+    unknown = tokenizer.unknown(prefix)
     if unknown:
         raise MicrogptError(f"the prefix has characters the model never saw in training: {unknown!r}")
     if len(prefix) > block_size:

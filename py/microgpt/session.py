@@ -123,10 +123,6 @@ class Session:
     def watch(self, probe=None, shown=None):
         """Set the probe word and whether the views are shown; the frame they show now (None
         before there is a model: the probe is then checked when one comes)."""
-        if self.run is None:
-            self.watcher.probe = self.watcher.probe if probe is None else probe
-            self.watcher.shown = self.watcher.shown if shown is None else bool(shown)
-            return None
         if probe is not None:
             check("prefix", probe)  # (as long as a prefix may be)
         return self.watcher.watch(probe, shown)

@@ -66,7 +66,8 @@ class Watcher:
         if self.shown and (result.step % FRAME_EVERY == 0 or self.run.done):
             now = time.perf_counter()
             inside = self.run.done or now - self.inside_at >= INSIDE_EVERY_SECONDS
-            self.inside_at = now if inside else self.inside_at
+            if inside:
+                self.inside_at = now
             self.frames.append(self.frame(self.run.model, result.step, inside))
 
     def after_chunk(self):
@@ -86,12 +87,16 @@ class Watcher:
                 "snapshot_limit": MAX_BYTES}
 
     def watch(self, probe=None, shown=None):
-        """Set the probe word and whether the views are shown; the frame of the step shown."""
+        """Set the probe word and whether the views are shown; the frame of the step shown (None
+        before there is a run: the probe is then checked when one comes, in follow)."""
+        if shown is not None:
+            self.shown = bool(shown)
+        if self.run is None:
+            self.probe = self.probe if probe is None else probe
+            return None
         if probe is not None:
             self.probe_ids = self._ids(probe)
             self.probe = probe
-        if shown is not None:
-            self.shown = bool(shown)
         return self.frame(*self._model_at(self.at))
 
     def travel(self, step):
@@ -135,7 +140,7 @@ class Watcher:
         if word is None:
             raise MicrogptError("there is no probe word")
         tokenizer, block_size = self.run.model.tokenizer, self.run.model.config.block_size
-        unknown = "".join(sorted(set(word) - set(tokenizer.chars)))
+        unknown = tokenizer.unknown(word)
         if unknown:
             raise MicrogptError(f"the probe word has characters the model has no token for: {unknown!r}")
         if len(word) >= block_size:

@@ -5,7 +5,7 @@ import random
 import pytest
 
 from microgpt import MicrogptError
-from microgpt.health import measure
+from microgpt.health import copy, measure
 from microgpt.history import MAX_BYTES, History
 from microgpt.model import GPTConfig, init_weights, num_params, param_shapes
 from microgpt.pca import dot, principal_axes, project
@@ -99,7 +99,7 @@ def test_history_keeps_every_kth_step_and_the_latest_within_its_bound():
 def test_health_is_the_update_to_weight_ratio_and_the_gradient_norm():
     before = {"w": [[3.0, 4.0]]}
     after = {"w": [[3.0, 4.05]]}
-    (ratio, grad_norm), = measure(before, after, {"w": [[6.0, 8.0]]})
+    (ratio, grad_norm), = measure(copy(before), after, {"w": [[6.0, 8.0]]})
     assert ratio == pytest.approx(0.05 / 5) and grad_norm == pytest.approx(10)
 
 

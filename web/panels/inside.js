@@ -2,6 +2,7 @@
 // numbers it computes: the line that runs, the input and position, the probabilities (a bar
 // per token, each a button that forces that token), the KV cache and attention.
 import { readForm } from "../form.js";
+import { quoteToken, shortToken } from "../format.js";
 import { GENERATE_SETTINGS } from "../settings.js";
 
 const $ = (id) => document.getElementById(id);
@@ -143,7 +144,7 @@ class InsideView {
     }
     const name = turn.name + (turn.token === "BOS" ? "" : turn.token);
     const how = turn.forced ? "given (forced)" : "drawn";
-    state.textContent = `Position ${turn.pos}: input ${show(turn.input)} → ${how} ${show(turn.token)} ` +
+    state.textContent = `Position ${turn.pos}: input ${quoteToken(turn.input)} → ${how} ${quoteToken(turn.token)} ` +
       `with p = ${turn.prob.toFixed(4)} at temperature ${temperature}. The name: "${name}"` +
       (turn.done ? (turn.token === "BOS" ? " — done: BOS ends it." : " — done: the block is full.") : ".");
   }
@@ -185,7 +186,7 @@ class InsideView {
       row.className = `${tokens[i] === "BOS" ? "bos" : ""}${i === turn.token_id ? " drawn" : ""}`;
       if (i === turn.token_id) row.setAttribute("aria-current", "true");
       else row.removeAttribute("aria-current");
-      button.title = `logit ${turn.logits[i].toFixed(3)} · p ${prob.toFixed(4)} · click to force ${show(tokens[i])} here`;
+      button.title = `logit ${turn.logits[i].toFixed(3)} · p ${prob.toFixed(4)} · click to force ${quoteToken(tokens[i])} here`;
       bar.style.width = `${(100 * prob) / top}%`;
       value.textContent = prob.toFixed(3);
     });
@@ -212,7 +213,7 @@ class InsideView {
       for (let pos = 0; pos < this.loop.block_size; pos++) {
         const cell = document.createElement("span");
         cell.className = pos < length ? "kv-cell filled" : "kv-cell";
-        cell.textContent = pos < length ? short(inputs[pos]) : "";
+        cell.textContent = pos < length ? shortToken(inputs[pos]) : "";
         row.append(cell);
       }
       return row;
@@ -230,7 +231,7 @@ class InsideView {
       caption.textContent = `layer ${layer}`;
       const header = table.createTHead().insertRow();
       header.insertCell().textContent = "";
-      for (const input of inputs) header.insertCell().textContent = short(input);
+      for (const input of inputs) header.insertCell().textContent = shortToken(input);
       const body = table.createTBody();
       heads.forEach((weights, head) => {
         const row = body.insertRow();
@@ -243,7 +244,7 @@ class InsideView {
           const cell = row.insertCell();
           cell.className = "weight";
           cell.style.setProperty("--w", weight);
-          cell.title = `${show(inputs[pos])} at position ${pos}: ${weight.toFixed(3)}`;
+          cell.title = `${quoteToken(inputs[pos])} at position ${pos}: ${weight.toFixed(3)}`;
         });
       });
       return table;
@@ -251,5 +252,3 @@ class InsideView {
   }
 }
 
-const show = (token) => (token === "BOS" ? "BOS" : `"${token}"`);
-const short = (token) => (token === "BOS" ? "⟨BOS⟩" : token === " " ? "␣" : token);

@@ -1,6 +1,7 @@
 // The runs to compare: the last runs' loss curves drawn together on the loss chart, each
 // labelled by how its settings differ from the others'. Any of them can be hidden or removed.
 import { MAX_RUNS } from "../app.js";
+import { WINDOW } from "../widgets/chart.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -39,7 +40,7 @@ export function mountRuns(store, app, chart) {
       const label = document.createElement("span");
       label.dataset.testid = "run-label";
       label.textContent = labels[i] + (run.id === current ? " (this run)" : "");
-      const finalLoss = run.losses.length ? ` · loss ${mean(run.losses.slice(-25)).toFixed(3)}` : "";
+      const finalLoss = run.losses.length ? ` · loss ${mean(run.losses.slice(-WINDOW)).toFixed(3)}` : "";
       label.title = `${run.losses.length} steps${finalLoss}`;
       item.append(swatch, label, button(run.hidden ? "show" : "hide", "toggle", run.hidden ? "run-show" : "run-hide"),
                   button("remove", "remove", "run-remove"));

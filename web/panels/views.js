@@ -2,7 +2,7 @@
 // computes (py/microgpt/watcher.py): the embeddings on a plane, the attention on a probe word,
 // the health of each weight matrix, and a slider back to any kept step, with names sampled
 // there.
-import { megabytes } from "../format.js";
+import { megabytes, quoteToken, shortToken } from "../format.js";
 import { Scatter } from "../widgets/scatter.js";
 import { sparkline } from "../widgets/sparkline.js";
 
@@ -135,17 +135,17 @@ function buildAttention(box, attention, inputs, shape) {
     table.createCaption().textContent = `layer ${layer} · head ${head}`;
     const header = table.createTHead().insertRow();
     header.insertCell();
-    for (const input of inputs) header.insertCell().textContent = short(input);
+    for (const input of inputs) header.insertCell().textContent = shortToken(input);
     const body = table.createTBody();
     rows.forEach((_, i) => {
       const row = body.insertRow();
       Object.assign(row.dataset, { testid: "probe-attention-row", layer, head, row: i });
-      row.insertCell().textContent = short(inputs[i]);
+      row.insertCell().textContent = shortToken(inputs[i]);
       inputs.forEach((input, j) => {
         const cell = row.insertCell();
         if (j > i) return; // (the future: masked)
         cell.className = "weight";
-        cell.title = `${short(inputs[i])} attending to ${short(input)}`;
+        cell.title = `${shortToken(inputs[i])} attending to ${shortToken(input)}`;
       });
     });
     return table;
@@ -203,10 +203,8 @@ function nearest(vectors, tokens, i) {
   const cosine = (a, b) => a.reduce((sum, x, k) => sum + x * b[k], 0) / (norm(a) * norm(b));
   const ranked = vectors.map((v, j) => [j, cosine(vectors[i], v)]).filter(([j]) => j !== i)
     .sort((a, b) => b[1] - a[1]).slice(0, NEIGHBOURS);
-  return `Nearest to ${show(tokens[i])} (cosine similarity in all ${vectors[i].length} dimensions): ` +
-    ranked.map(([j, similarity]) => `${show(tokens[j])} ${similarity.toFixed(2)}`).join(" · ");
+  return `Nearest to ${quoteToken(tokens[i])} (cosine similarity in all ${vectors[i].length} dimensions): ` +
+    ranked.map(([j, similarity]) => `${quoteToken(tokens[j])} ${similarity.toFixed(2)}`).join(" · ");
 }
 
 const percent = (fraction) => `${Math.round(fraction * 100)}%`;
-const show = (token) => (token === "BOS" ? "BOS" : `"${token}"`);
-const short = (token) => (token === "BOS" ? "⟨BOS⟩" : token === " " ? "␣" : token);
