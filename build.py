@@ -14,9 +14,7 @@ build needs no network. Standard library only.
 
 import argparse
 import base64
-import functools
 import hashlib
-import http.server
 import json
 import os
 import re
@@ -25,8 +23,9 @@ import subprocess
 import sys
 import tarfile
 import tempfile
-import threading
 from pathlib import Path
+
+from tools.serving import serve, serve_in_background
 
 ROOT = Path(__file__).resolve().parent
 DIST = ROOT / "dist"
@@ -49,24 +48,6 @@ FLIT_CORE = ("flit_core", "3.12.0", "e7a0304069ea895172e3c7bb703292e992c5d1555dd
 # A fixed wheel timestamp makes our wheel byte-identical for identical sources, so its
 # cache-busting hash in the manifest only changes when the code does.
 SOURCE_DATE_EPOCH = "315532800"  # 1980-01-01, the earliest date a zip file can hold
-
-MIME_TYPES = {
-    ".wasm": "application/wasm",  # anything else and loadPyodide hangs instead of failing
-    ".mjs": "text/javascript",
-    ".js": "text/javascript",
-    ".json": "application/json",
-    ".whl": "application/zip",
-    ".gz": "application/gzip",  # the snapshot: the worker unzips it itself
-    ".webmanifest": "application/manifest+json",
-    ".zip": "application/zip",
-    ".txt": "text/plain; charset=utf-8",
-    ".html": "text/html; charset=utf-8",
-    ".css": "text/css; charset=utf-8",
-    ".svg": "image/svg+xml",
-    ".png": "image/png",
-    ".map": "application/json",
-}
-
 
 class BuildError(Exception):
     """A failure with a message for the user, shown without a traceback."""
@@ -243,31 +224,6 @@ def make_world_readable(directory):
         path.chmod(0o755 if path.is_dir() else 0o644)
 
 
-# ---- serving ----
-
-class Handler(http.server.SimpleHTTPRequestHandler):
-    """Static files with the MIME types Pyodide needs, no request log, and no stale caching."""
-
-    extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map, **MIME_TYPES}
-
-    def end_headers(self):
-        # Revalidate every time: while developing, a cached worker.mjs would hide an edit.
-        self.send_header("Cache-Control", "no-cache")
-        super().end_headers()
-
-    def log_message(self, format, *args):
-        pass
-
-
-def serve(directory, port=0, host="127.0.0.1"):
-    """A server for `directory`, bound but not yet serving: call serve_forever(), in a thread if need be.
-
-    The real port is server.server_address[1] (port 0 picks a free one).
-    """
-    handler = functools.partial(Handler, directory=str(directory))
-    return http.server.ThreadingHTTPServer((host, port), handler)
-
-
 # ---- commands ----
 
 def command_build(args):
@@ -292,7 +248,7 @@ def command_serve(args):
 
 
 def command_bench(args):
-    sys.path[:0] = [str(ROOT), str(ROOT / "py")]
+    sys.path.insert(0, str(ROOT / "py"))
     try:
         import playwright  # noqa: F401
     except ImportError:
@@ -300,10 +256,9 @@ def command_bench(args):
                          "(it sets up .venv/), then .venv/bin/python build.py bench") from None
     from tools import bench
 
-    server = serve(build())
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    server, url = serve_in_background(build())
     try:
-        bench.run(f"http://127.0.0.1:{server.server_address[1]}/")
+        bench.run(url)
     finally:
         server.shutdown()
 

@@ -29,7 +29,7 @@ LONG_RUN = dict(steps=1000, block_size=16)  # microgpt.py's own defaults
 def cpython_steps_per_second(docs, engine, steps, block_size=8):
     """One whole run, from a fresh Trainer (the fast engine's kernels compile in its first
     run of a config, as they do in the page)."""
-    trainer = Trainer(docs, GPTConfig(block_size=block_size), steps, seed=42, engine=engine)
+    trainer = Trainer.new(docs, GPTConfig(block_size=block_size), steps, seed=42, engine=engine)
     start = time.perf_counter()
     while not trainer.done:
         trainer.step()

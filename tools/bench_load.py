@@ -2,20 +2,17 @@
 cache), warm (second visit, through the service worker) and without the memory snapshot; the
 time to the first generated name; and the bytes a first visit transfers. Run by tools/bench.py.
 """
-import functools
-import http.server
 import json
 import statistics
-import threading
 import time
 
-import build
+from tools.serving import Handler, serve_in_background
 
 RUNS = 3  # loads of each kind; the median is reported
 
 
-class CountingHandler(build.Handler):
-    """build.py's handler, counting the bytes of the bodies it sends; with `no_snapshot`, the
+class CountingHandler(Handler):
+    """The site's handler, counting the bytes of the bodies it sends; with `no_snapshot`, the
     snapshot is missing (the page boots the plain way)."""
     sent = 0
     no_snapshot = False
@@ -33,9 +30,8 @@ class CountingHandler(build.Handler):
 
 def serve(directory, no_snapshot=False):
     handler = type("Handler", (CountingHandler,), {"sent": 0, "no_snapshot": no_snapshot})
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(directory)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server, handler, f"http://127.0.0.1:{server.server_address[1]}/"
+    server, url = serve_in_background(directory, handler)
+    return server, handler, url
 
 
 def wait_state(page, state, timeout=120_000):

@@ -4,15 +4,15 @@ that run; and docs/inside.png, the Look inside view four characters into a name.
 
     python3 tools/screenshot.py
 """
+import subprocess
 import sys
-import threading
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import build  # noqa: E402
 from tools.browser import launch_chromium  # noqa: E402
+from tools.serving import serve_in_background  # noqa: E402
 
 READY = "document.body.dataset.state === 'ready'"
 
@@ -20,12 +20,12 @@ READY = "document.body.dataset.state === 'ready'"
 def main():
     from playwright.sync_api import sync_playwright
 
-    server = build.serve(build.build())
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    subprocess.run([sys.executable, str(ROOT / "build.py")], check=True)  # dist/, as a user builds it
+    server, url = serve_in_background(ROOT / "dist")
     with sync_playwright() as playwright:
         browser = launch_chromium(playwright)
         page = browser.new_page(viewport={"width": 1200, "height": 860}, device_scale_factor=1)
-        page.goto(f"http://127.0.0.1:{server.server_address[1]}/")
+        page.goto(url)
         page.wait_for_function(READY, timeout=120_000)
         for seed in ("7", "42"):
             page.get_by_test_id("seed").fill(seed)

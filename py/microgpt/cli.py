@@ -17,8 +17,7 @@ from .dataset import load_docs
 from .engines import get_engine
 from .errors import MicrogptError
 from .model import GPTConfig, num_params
-from .sampler import prefix_ids
-from .sampler import sample as sample_draws
+from .sampler import new_name, prefix_ids, run
 from .settings import (MAX_CHECKPOINT_BYTES, MAX_DATA_BYTES, MAX_DOCS, MAX_PARAMS, MAX_VOCAB_CHARS, SETTINGS,
                        check_all)
 from .trainer import Trainer
@@ -48,8 +47,8 @@ def train(args):
         trainer = Trainer.resume(checkpoint.load(args.resume), docs, args.engine)
     else:
         config = GPTConfig(args.n_embd, args.n_head, args.n_layer, args.block_size)
-        trainer = Trainer(docs, config, args.steps, args.seed, args.engine)
-    prefix_ids(trainer.model.tokenizer, args.prefix, trainer.model.config.block_size)  # refused before training
+        trainer = Trainer.new(docs, config, args.steps, args.seed, args.engine)
+    prefix_ids(trainer.model, args.prefix)  # refused before training
     print(f"num docs: {len(docs)}")
     print(f"vocab size: {trainer.model.tokenizer.vocab_size}")
     model = trainer.model
@@ -100,21 +99,19 @@ def sampling_stream(run_stream, seed):
 
 def print_samples(model, engine, args, rng):
     for i in range(args.samples):
-        draws = list(sample_draws(model, engine, args.temperature, rng, args.prefix))
-        name = "".join(d.char for d in draws if d.char is not None)
+        turns, name = run(new_name(model, engine, args.temperature, rng, args.prefix))
         print(f"sample {i + 1:2d}: {printable(name)}", flush=True)
         if args.show_probs:
-            for draw in draws:
-                if not draw.forced:
-                    print(f"    {describe_draw(draw, model.tokenizer)}")
+            for turn in turns[len(args.prefix):]:  # (the prefix is given, not drawn)
+                print(f"    {describe_turn(turn, model.tokenizer)}")
 
 
-def describe_draw(draw, tokenizer, top=5):
+def describe_turn(turn, tokenizer, top=5):
     """One drawn token and the top candidates at its position, with their probabilities."""
     label = lambda token_id: "BOS" if token_id == tokenizer.bos else printable(tokenizer.chars[token_id])
-    ranked = sorted(range(len(draw.probs)), key=lambda token_id: -draw.probs[token_id])[:top]
-    candidates = ", ".join(f"{label(t)} {draw.probs[t]:.4f}" for t in ranked)
-    return f"pos {draw.pos}: drew {label(draw.token_id)} ({draw.prob:.4f}); top {top}: {candidates}"
+    ranked = sorted(range(len(turn.probs)), key=lambda token_id: -turn.probs[token_id])[:top]
+    candidates = ", ".join(f"{label(t)} {turn.probs[t]:.4f}" for t in ranked)
+    return f"pos {turn.pos}: drew {label(turn.token_id)} ({turn.probs[turn.token_id]:.4f}); top {top}: {candidates}"
 
 
 def printable(text):

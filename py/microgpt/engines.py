@@ -3,8 +3,10 @@
 An engine is a module with two functions over the same float weights, and the Adam that
 trains them:
   loss_and_grads(config, weights, tokens) -> (loss, grads shaped like weights)
-  decoder(config, weights, trace=None) -> next_logits(token_id) -> logits, one sequence at a
-    time; trace, if a list, gets each position's attention weights [layer][head][position]
+  inference(config, weights) -> gpt(token_id, pos_id, keys, values, attention=None) -> logits:
+    microgpt.py's gpt() for the generation loop (sampler.sample), the position joining the
+    KV cache keys and values (a list per layer); attention, if a list, gets each layer's
+    attention weights [layer][head][position]
   Optimizer: optimizer.Adam or optimizer.FusedAdam
 """
 from . import fast, reference

@@ -7,11 +7,12 @@ hand as the pair of its forward pass, as llm.c does:
     out, cache = layer_forward(inputs, weights)
     d_inputs, d_weights = layer_backward(d_out, cache)
 
-The cache holds what the backward pass needs from the forward pass. Training sees a whole
-document at once, so the forward pass runs layer by layer over all its positions, and
-loss_and_grads keeps each layer's cache until the backward pass, layer by layer in reverse,
-has used it; nothing outlives the call. Inference (decoder) runs the same forward functions
-on one position at a time, keeping only the keys and values of the positions before it.
+The cache holds what the backward pass needs from the forward pass. One walk through the
+layers, forward(), serves everyone. Training sees a whole document at once, so the forward
+pass runs layer by layer over all its positions, and loss_and_grads keeps each layer's cache
+until backward(), layer by layer in reverse, has used it; nothing outlives the call. The
+generation loop (inference) runs forward() on one position at a time, and keeps only the
+KV cache: the keys and values of the positions before it.
 
 A matrix is a list of rows; X[t] is position t's vector, W[o] is the weights of output o.
 Shapes: T positions, C = n_embd, hd = C // n_head per head, vocab tokens.
@@ -31,8 +32,8 @@ arithmetic runs in kernels (kernels.py), straight-line code compiled per vector 
 the positions of a document go through each layer together, so each weight matrix is read
 once per layer, not once per position; the query, key and value projections run as one
 stacked matrix; and the MLP skips the hidden units the ReLU zeroed, reading fc2 transposed
-(once per step, or per decoder) to pick their columns. The caches are slotted dataclasses,
-the cheapest named type to make: the decoder makes and drops ten per position.
+(once per step, or per name) to pick their columns. The caches are slotted dataclasses,
+the cheapest named type to make: generation makes and drops ten per position.
 """
 from dataclasses import dataclass
 from functools import cache
@@ -119,53 +120,35 @@ def linear_backward(dY, cache):
 # --- Attention ----------------------------------------------------------------------------
 
 @dataclass(slots=True)
-class KVCache:
-    """The keys and values of every position so far, laid out as attention reads them.
-    Training starts from an empty one per document; the decoder keeps one per layer."""
-    keys: list  # (n_head, positions, hd): per head, each position's key
-    values: list  # (C, positions): the values transposed, so that head h's are rows hs:hs+hd
-
-    @classmethod
-    def empty(cls, n_head, C):
-        return cls([[] for _ in range(n_head)], [[] for _ in range(C)])
-
-    def append(self, qkv):
-        """Add the keys and values of the next positions, from their qkv (T, 3C)."""
-        C = len(self.values)
-        hd = C // len(self.keys)
-        for r in qkv:
-            for Kh, k in zip(self.keys, range(C, 2 * C, hd)):
-                Kh.append(r[k:k + hd])
-            for v_j, v in zip(self.values, r[2 * C:]):
-                v_j.append(v)
-
-
-@dataclass(slots=True)
 class AttentionCache:
     qkv: list  # (T, 3C) each position's query, key and value, side by side
     weights: list  # (n_head, T, positions) per head, query t's softmax weights, zero past t
 
 
-def attention_forward(qkv, n_head, kv_cache=None):
+def attention_forward(qkv, n_head, keys, values):
     """Causal multi-head attention over the newest T positions, whose queries, keys and
     values are qkv (T, 3C). Per head, the query at position p mixes the values of positions
-    0..p, weighted by the softmax of its scaled dot products with their keys. kv_cache holds
-    the positions before these (the decoder's) and gains these; training passes none: the
-    document starts at position 0."""
+    0..p, weighted by the softmax of its scaled dot products with their keys.
+
+    keys and values are one layer's KV cache, as microgpt.py keeps it: each position's key
+    (and value) vector of C, all heads side by side. They hold the positions before these
+    (none in training, where a document starts at position 0; the name so far in the
+    generation loop), and these join them."""
     C = len(qkv[0]) // 3
     hd = C // n_head
-    if kv_cache is None:
-        kv_cache = KVCache.empty(n_head, C)
-    kv_cache.append(qkv)
+    for r in qkv:
+        keys.append(r[C:2 * C])
+        values.append(r[2 * C:])
+    values_by_channel = transpose(values)  # (C, positions): head h's are rows hs:hs+hd
     scale = (hd**0.5) ** -1  # as Value: x / hd**0.5 is x * (hd**0.5)**-1
     out = [[] for _ in qkv]  # (T, C): the heads' outputs side by side
     weights = []
-    for hs, Kh in zip(range(0, C, hd), kv_cache.keys):
+    for hs in range(0, C, hd):
         # Every q . k at once, future positions too (cheaper than slicing), then per query:
-        logits = dot_table([r[hs:hs + hd] for r in qkv], Kh)
+        logits = dot_table([r[hs:hs + hd] for r in qkv], [k[hs:hs + hd] for k in keys])
         A = causal_softmax(logits, scale)
         # out[t][j] = sum over s of A[t][s] * v[s][j]; the zero weights add nothing
-        for row, head_out in zip(out, dot_table(A, kv_cache.values[hs:hs + hd])):
+        for row, head_out in zip(out, dot_table(A, values_by_channel[hs:hs + hd])):
             row += head_out
         weights.append(A)
     return out, AttentionCache(qkv, weights)
@@ -322,12 +305,13 @@ class BlockCache:
     mlp: MLPCache
 
 
-def block_forward(x, w, n_head, kv_cache=None):
-    """One transformer block, x (T, C) -> (T, C): attention, then the MLP, each reading the
-    rmsnorm of the residual stream and adding its output to it."""
+def block_forward(x, w, n_head, keys, values):
+    """One transformer block, x (T, C) -> (T, C): attention (over the KV cache keys and
+    values, which these positions join), then the MLP, each reading the rmsnorm of the
+    residual stream and adding its output to it."""
     xn, norm1 = rmsnorm_forward(x)
     qkv, qkv_cache = linear_forward(xn, w.qkv)
-    att, attention = attention_forward(qkv, n_head, kv_cache)
+    att, attention = attention_forward(qkv, n_head, keys, values)
     att_out, wo = linear_forward(att, w.wo)
     x_mid = add(x, att_out)  # the residual stream
     xn, norm2 = rmsnorm_forward(x_mid)
@@ -349,63 +333,89 @@ def block_backward(dx_out, cache):
     return dx, BlockWeights(dw_qkv, dwo, dfc1, dfc2T)
 
 
+# --- The whole model ----------------------------------------------------------------------
+
+class GPTWeights(NamedTuple):
+    """The weights as the forward pass reads them."""
+    wte: list  # (vocab, C)
+    wpe: list  # (block_size, C)
+    blocks: list  # (n_layer,) BlockWeights
+    lm_head: list  # (vocab, C)
+
+
+def gpt_weights(config, weights, frozen=False):
+    """The weights by name, laid out for forward(). frozen: a copy, rows as tuples, so that
+    training going on meanwhile doesn't change what it computes (as the reference engine's
+    Values don't change)."""
+    def copy(matrix):
+        return list(map(tuple, matrix)) if frozen else matrix  # (fc2T's rows are new tuples already)
+    blocks = [block_weights(weights, li) for li in range(config.n_layer)]
+    return GPTWeights(copy(weights["wte"]), copy(weights["wpe"]),
+                      [BlockWeights(*map(copy, w)) for w in blocks] if frozen else blocks, copy(weights["lm_head"]))
+
+
+@dataclass(slots=True)
+class GPTCache:
+    """What forward() keeps for the backward pass (and for whoever looks inside)."""
+    embedding: EmbeddingCache
+    norm0: RMSNormCache  # the residual stream's first rmsnorm
+    blocks: list  # (n_layer,) BlockCache; blocks[li].attention.weights is layer li's attention
+    lm_head: LinearCache
+
+
+def forward(w, n_head, tokens, pos_id=0, keys=None, values=None):
+    """The logits (T, vocab) that follow each of tokens, at positions pos_id.., and the cache.
+
+    One walk through the layers, for every caller: training passes a whole document from
+    position 0, with an empty KV cache; the generation loop passes one token at a time,
+    with its own keys and values (one list per layer), which the position joins."""
+    if keys is None:
+        keys, values = [[] for _ in w.blocks], [[] for _ in w.blocks]
+    x, embedding = embedding_forward(w.wte, w.wpe[pos_id:], tokens)
+    x, norm0 = rmsnorm_forward(x)  # not redundant: the residual stream starts here
+    blocks = []
+    for block_w, layer_keys, layer_values in zip(w.blocks, keys, values):
+        x, block = block_forward(x, block_w, n_head, layer_keys, layer_values)
+        blocks.append(block)
+    logits, lm_head = linear_forward(x, w.lm_head)
+    return logits, GPTCache(embedding, norm0, blocks, lm_head)
+
+
+def backward(dlogits, cache):
+    """d(loss)/d(each weight), by name, from d(loss)/d(logits): the layers of forward() in reverse."""
+    grads = {}
+    dx, grads["lm_head"] = linear_backward(dlogits, cache.lm_head)
+    for li in reversed(range(len(cache.blocks))):
+        dx, dw = block_backward(dx, cache.blocks[li])
+        grads.update(block_grads(dw, li))
+    dx = rmsnorm_backward(dx, cache.norm0)
+    grads["wte"], grads["wpe"] = embedding_backward(dx, cache.embedding)
+    return grads
+
+
 # --- The engine interface (see engines.py) ------------------------------------------------
 
 def loss_and_grads(config, weights, tokens):
     """The mean next-token loss over one document, and d(loss)/d(each weight)."""
     T = min(config.block_size, len(tokens) - 1)
     inputs, targets = tokens[:T], tokens[1:T + 1]
-
-    # Forward, each layer over all positions at once, keeping its cache.
-    x, embedding = embedding_forward(weights["wte"], weights["wpe"], inputs)
-    x, norm0 = rmsnorm_forward(x)  # not redundant: the residual stream starts here
-    blocks = []
-    for li in range(config.n_layer):
-        x, block = block_forward(x, block_weights(weights, li), config.n_head)
-        blocks.append(block)
-    logits, lm_head = linear_forward(x, weights["lm_head"])
+    logits, cache = forward(gpt_weights(config, weights), config.n_head, inputs)
     loss, cross_entropy = cross_entropy_forward(logits, targets)
-
-    # Backward, the same layers in reverse.
-    grads = {}
-    dlogits = cross_entropy_backward(1.0, cross_entropy)
-    dx, grads["lm_head"] = linear_backward(dlogits, lm_head)
-    for li in reversed(range(config.n_layer)):
-        dx, dw = block_backward(dx, blocks[li])
-        grads.update(block_grads(dw, li))
-    dx = rmsnorm_backward(dx, norm0)
-    grads["wte"], grads["wpe"] = embedding_backward(dx, embedding)
+    grads = backward(cross_entropy_backward(1.0, cross_entropy), cache)
     return loss, {name: grads[name] for name in weights}
 
 
-def decoder(config, weights, trace=None):
-    """A function from each next input token to the logits that follow it, for one sequence.
-    trace, if a list, gets each position's attention weights, [layer][head][position].
+def inference(config, weights):
+    """microgpt.py's gpt(token_id, pos_id, keys, values): the logits that follow token_id at
+    pos_id, the position joining the KV cache keys and values (a list per layer). With
+    attention, a list, it also gets each layer's attention weights [layer][head][position].
+    It reads a copy of the weights made now, as the reference engine does."""
+    w = gpt_weights(config, weights, frozen=True)
 
-    It runs the forward pass on one position at a time (one-row matrices), each block
-    attending over the keys and values it has cached. It reads a copy of the weights (rows
-    as tuples), as the reference decoder does, so training that goes on meanwhile doesn't
-    change what it computes.
-    """
-    def copy(matrix):
-        return list(map(tuple, matrix))  # (fc2T's rows are transpose's new tuples already)
-    wte, wpe, lm_head = copy(weights["wte"]), copy(weights["wpe"]), copy(weights["lm_head"])
-    blocks = [BlockWeights(*map(copy, block_weights(weights, li))) for li in range(config.n_layer)]
-    kv_caches = [KVCache.empty(config.n_head, config.n_embd) for _ in blocks]
-    position = 0
-
-    def next_logits(token_id):
-        nonlocal position
-        x, _ = embedding_forward(wte, wpe[position:], [token_id])  # a one-row matrix
-        position += 1
-        x, _ = rmsnorm_forward(x)
-        if trace is not None:
-            trace.append([])
-        for w, kv_cache in zip(blocks, kv_caches):
-            x, block = block_forward(x, w, config.n_head, kv_cache)
-            if trace is not None:
-                trace[-1].append([A[0] for A in block.attention.weights])  # (n_head, positions)
-        logits, _ = linear_forward(x, lm_head)
+    def gpt(token_id, pos_id, keys, values, attention=None):
+        logits, cache = forward(w, config.n_head, [token_id], pos_id, keys, values)
+        if attention is not None:
+            attention.extend([A[0] for A in block.attention.weights] for block in cache.blocks)
         return logits[0]
 
-    return next_logits
+    return gpt

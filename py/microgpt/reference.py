@@ -97,17 +97,13 @@ def loss_and_grads(config, weights, tokens):
     return loss.data, grads
 
 
-def decoder(config, weights, trace=None):
-    """A function from each next input token to the logits that follow it, for one sequence.
-    trace, if a list, gets each position's attention weights, [layer][head][position]."""
+def inference(config, weights):
+    """microgpt.py's gpt(token_id, pos_id, keys, values), on Values made from the weights now:
+    the logits (as floats) that follow token_id at pos_id, the position joining the KV cache.
+    With attention, a list, it also gets each layer's attention weights [layer][head][position]."""
     params = as_values(weights)
-    keys, values = empty_cache(config)
 
-    def next_logits(token_id):
-        attention = None if trace is None else []
-        logits = gpt(params, config, token_id, len(keys[0]), keys, values, attention)
-        if trace is not None:
-            trace.append(attention)
-        return [logit.data for logit in logits]
+    def next_logits(token_id, pos_id, keys, values, attention=None):
+        return [logit.data for logit in gpt(params, config, token_id, pos_id, keys, values, attention)]
 
     return next_logits

@@ -1,57 +1,51 @@
-"""Sampling: new names, one character at a time, as a generator.
+"""Sampling: new names, one token at a time.
 
-sample() is microgpt.py's generation loop (its lines 186-200), the same code whether it
-makes names for the CLI and the page or runs step by step under the page's "Look inside"
-view, which shows this very source and highlights its numbered lines as they run.
+sample() is microgpt.py's generation loop, and the page's Look inside view shows its source
+as "the loop". The CLI, the page's names, Look inside and the training views all run it;
+what they need beyond it (checking the settings, a prefix, the attention, a record of each
+turn) is put around it here, never into it.
 """
+import ast
+import inspect
 import math
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from .errors import MicrogptError
 from .settings import check
 
 
-@dataclass(slots=True)
-class Draw:
-    """One turn of the generation loop: what went in at position pos, and what came out."""
+class Turn(NamedTuple):
+    """One turn of the loop: what it computed at position pos."""
     pos: int
-    name: str  # the name so far, before this turn
-    token_id: int  # the token that came out: drawn, or fed from the prefix
-    char: str  # its character, or None for BOS, which ends the name
-    prob: float  # its probability in probs
-    logits: list  # the model's output at this position, by token id (BOS last)
-    probs: list  # softmax(logits / temperature): the distribution it came from
-    forced: bool  # fed in from the prefix rather than drawn
-    attention: list = None  # when inspected: [layer][head] the weights over positions 0..pos
+    logits: list  # the model's output, by token id (BOS last)
+    probs: list  # softmax(logits / temperature): the distribution the token came from
+    token_id: int  # the token that came out (BOS ends the name)
 
 
-def sample(model, engine, temperature, rng, prefix="", inspect=False):
-    """Yield a Draw per turn of the loop, the one that draws BOS included.
-    A prefix's characters are fed in first, drawing nothing. inspect: each
-    Draw also holds every layer's and head's attention weights."""
-    check("temperature", temperature)
-    tokenizer = model.tokenizer
-    forced = prefix_ids(tokenizer, prefix, model.config.block_size)
-    trace = [] if inspect else None  # gets each position's attention
-    gpt = engine.decoder(model.config, model.weights, trace)  # holds the KV cache
-    vocab = range(tokenizer.vocab_size)
-    inv_temperature = temperature**-1  # as Value: x / t is x * t**-1
+def sample(gpt, model, temperature, rng):
+    """One new name: microgpt.py's generation loop, yielding each turn as it is computed.
+
+    gpt(token_id, pos_id, keys, values) is the model at one position: the logits of the
+    token that comes next. keys and values are the KV cache, a list per layer: each
+    position adds its key and value there, and attends over all that are there.
+
+    Exactness: microgpt.py divides Values, and a Value's x / t is x * t**-1; these are
+    floats, so the loop writes x * t**-1, for exactly microgpt.py's names.
+    """
+    BOS, n_layer = model.tokenizer.bos, model.config.n_layer
+    keys, values = [[] for _ in range(n_layer)], [[] for _ in range(n_layer)]  # the KV cache, empty
+    token_id = BOS  # start from BOS, the token that marks where a name begins (and ends)
     name = []
-    token_id = tokenizer.bos  # 1. start from BOS
-    for pos_id in range(model.config.block_size):
-        logits = gpt(token_id)  # 2. the model at pos_id (the KV cache grows)
-        scaled = [logit * inv_temperature for logit in logits]  # 3. ÷ temperature
-        probs = softmax(scaled)  # 4. softmax: probabilities that sum to 1
-        if pos_id < len(forced):
-            token_id = forced[pos_id]  # (a prefix: fed in, not drawn)
-        else:
-            token_id = rng.choices(vocab, weights=probs)[0]  # 5. draw a token
-        yield Draw(pos_id, "".join(name), token_id, tokenizer.char(token_id),
-                   probs[token_id], logits, probs, pos_id < len(forced),
-                   trace[-1] if inspect else None)
-        if token_id == tokenizer.bos:  # 6. BOS: the name is done
-            return
-        name.append(tokenizer.chars[token_id])  # 7. else append, and go on
+    for pos_id in range(model.config.block_size):  # a name is at most block_size tokens
+        logits = gpt(token_id, pos_id, keys, values)  # the model: a score for every next token
+        scaled = [logit * temperature**-1 for logit in logits]  # divide by the temperature
+        probs = softmax(scaled)  # softmax: probabilities that sum to 1
+        token_id = rng.choices(range(len(probs)), weights=probs)[0]  # draw the next token
+        yield Turn(pos_id, logits, probs, token_id)  # (for whoever watches the loop)
+        if token_id == BOS:  # BOS drawn: the name is done
+            break
+        name.append(token_id)  # else append it: it is the next turn's input
+    return model.tokenizer.decode(name)
 
 
 def softmax(logits):
@@ -67,42 +61,118 @@ def softmax(logits):
 
 
 def probabilities(logits, temperature):
-    """What the loop's steps 3 and 4 make of logits: the distribution a token is drawn from."""
+    """What the loop makes of logits: the distribution a token is drawn from."""
     check("temperature", temperature)
-    return softmax([logit * temperature**-1 for logit in logits])  # as Value: x / t is x * t**-1
+    return softmax([logit * temperature**-1 for logit in logits])  # as in sample()
 
 
-def prefix_ids(tokenizer, prefix, block_size):
-    """The prefix's token ids, if the model can be fed it."""
-    check("prefix", prefix)
-    unknown = tokenizer.unknown(prefix)
-    if unknown:
-        raise MicrogptError(f"the prefix has characters the model never saw in training: {unknown!r}")
-    if len(prefix) > block_size:
-        raise MicrogptError(f"the prefix is longer than the block size ({block_size}), the longest name")
-    return tokenizer.encode(prefix)[1:-1]
+# --- Around the loop ----------------------------------------------------------------------
+
+class Given:
+    """A random stream whose first draws are given: a prefix's tokens come out of the loop's
+    draw as if drawn, without drawing from rng (so the stream goes on as if they had not
+    been there); every draw after them is rng's."""
+
+    def __init__(self, token_ids, rng):
+        self.given, self.rng = list(token_ids), rng
+
+    def choices(self, population, weights):
+        if self.given:
+            return [self.given.pop(0)]
+        return self.rng.choices(population, weights=weights)
+
+
+def traced(gpt, trace):
+    """gpt, with each position's attention weights appended to trace: [layer][head][position]."""
+    def gpt_traced(token_id, pos_id, keys, values):
+        trace.append([])
+        return gpt(token_id, pos_id, keys, values, attention=trace[-1])
+    return gpt_traced
+
+
+def new_name(model, engine, temperature, rng, prefix="", trace=None):
+    """sample() ready to run: the settings checked, the prefix given (its tokens fed as the
+    first draws), and with trace, a list, each position's attention appended to it."""
+    check("temperature", temperature)
+    gpt = engine.inference(model.config, model.weights)
+    return sample(traced(gpt, trace) if trace is not None else gpt, model, temperature,
+                  Given(prefix_ids(model, prefix), rng))
+
+
+def run(loop):
+    """Run the loop to its end: its turns, and the name it returns."""
+    turns = []
+    while True:
+        try:
+            turns.append(next(loop))
+        except StopIteration as end:
+            return turns, end.value
 
 
 def sample_name(model, engine, temperature, rng, prefix=""):
-    return "".join(d.char for d in sample(model, engine, temperature, rng, prefix) if d.char is not None)
+    return run(new_name(model, engine, temperature, rng, prefix))[1]
 
 
-def log_prob(draws):
+def prefix_ids(model, prefix):
+    """The prefix's token ids, if the model can be fed it."""
+    check("prefix", prefix)
+    unknown = model.tokenizer.unknown(prefix)
+    if unknown:
+        raise MicrogptError(f"the prefix has characters the model never saw in training: {unknown!r}")
+    if len(prefix) > model.config.block_size:
+        raise MicrogptError(f"the prefix is longer than the block size ({model.config.block_size}), the longest name")
+    return model.tokenizer.encode(prefix)[1:-1]
+
+
+def log_prob(turns, given=0):
     """A name's log-probability: log p of each drawn token, the final BOS too, each under the
-    distribution it was drawn from. (A prefix is given, not drawn: it adds nothing.)"""
-    return sum(math.log(d.prob) for d in draws if not d.forced)
+    distribution it was drawn from. (The first `given` turns, a prefix, are not drawn: they
+    add nothing.)"""
+    return sum(math.log(turn.probs[turn.token_id]) for turn in turns[given:])
+
+
+# --- The loop as the page shows it --------------------------------------------------------
+
+# The steps of the loop, in the order of a turn, as the page names them; what follows "draw"
+# is "stop-check", then "done" or "append".
+STEPS = ("start", "model", "temperature", "softmax", "draw", "stop-check", "done", "append")
 
 
 def loop_source():
-    """This module's sample(), as the page shows it: its source lines, and the line of each
-    numbered step (1. start from BOS ... 7. append), found by their comments."""
-    import inspect  # (only the page asks for this)
-
+    """sample()'s source, as the page shows it: its lines, the number of the first, and the
+    line of each step of the loop (STEPS), found in the code's own structure (its syntax tree)."""
     lines, first = inspect.getsourcelines(sample)
+    tree = ast.parse("".join(lines))
+    return {"lines": [line.rstrip("\n") for line in lines], "first_line": first, "steps": loop_steps(tree)}
+
+
+def loop_steps(tree):
+    """The line (0-based, in tree's source) of each step of a generation loop: the statements
+    before its `for` that set token_id (start), and in it the call of gpt (model), the line
+    that uses the temperature, the call of softmax, the draw (choices), the `if` (stop-check),
+    its break (done) and the append. A step not found is left out."""
+    function = tree.body[0]
+    loop = next(node for node in function.body if isinstance(node, ast.For))
     steps = {}
-    for i, line in enumerate(lines):
-        if "  # " in line:
-            note = line.split("  # ", 1)[1]
-            if note[:1].isdigit() and note[1:3] == ". ":
-                steps[int(note[0])] = i
-    return {"lines": [line.rstrip("\n") for line in lines], "first_line": first, "steps": steps}
+    for node in function.body[:function.body.index(loop)]:
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "token_id" for t in node.targets):
+            steps["start"] = node.lineno - 1
+    for statement in loop.body:
+        for node in ast.walk(statement):
+            step = _step_of(node)
+            if step and step not in steps:
+                steps[step] = node.lineno - 1
+    return steps
+
+
+def _step_of(node):
+    if isinstance(node, ast.If):
+        return "stop-check"
+    if isinstance(node, (ast.Break, ast.Return)):
+        return "done"
+    if isinstance(node, ast.Name) and node.id == "temperature":
+        return "temperature"
+    if isinstance(node, ast.Call):
+        called = node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", None)
+        return {"gpt": "model", "softmax": "softmax", "choices": "draw", "append": "append"}.get(called)
+    return None

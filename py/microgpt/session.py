@@ -14,7 +14,7 @@ from . import checkpoint
 from .dataset import Tokenizer, read_dataset
 from .errors import MicrogptError
 from .model import GPTConfig, num_params
-from .sampler import log_prob, loop_source, prefix_ids, sample
+from .sampler import log_prob, loop_source, new_name, prefix_ids, run
 from .settings import DEFAULTS, check, check_all
 from .stepper import Stepper
 from .trainer import Trainer
@@ -65,17 +65,17 @@ class Session:
         config = _config(n_embd, n_head, n_layer, block_size)
         chars = "".join(Tokenizer.from_docs(self.docs).chars)
         docs = [chars] + [(chars * block_size)[:length] for length in range(1, block_size + 1)]  # all the vocabulary
-        throwaway = Trainer(docs, config, num_steps=len(docs), seed=0, engine="fast")
+        throwaway = Trainer.new(docs, config, num_steps=len(docs), seed=0, engine="fast")
         while not throwaway.done:
             throwaway.step()
-        list(sample(throwaway.model, throwaway.engine, 1.0, random.Random(0)))
+        run(new_name(throwaway.model, throwaway.engine, 1.0, random.Random(0)))
 
     def start_training(self, steps, seed, n_embd, n_head, n_layer, block_size, engine):
         if self.docs is None:
             raise MicrogptError("training needs a dataset")
         check_all(steps=steps, seed=seed)
         config = _config(n_embd, n_head, n_layer, block_size)
-        self.run = Trainer(self.docs, config, steps, seed, engine)
+        self.run = Trainer.new(self.docs, config, steps, seed, engine)
         self.stepper = None  # it looked at the model this run replaces
         self.watcher.follow(self.run, default_probe(self.docs, config.block_size))
         return {"num_steps": steps, "num_params": num_params(config, self.run.model.tokenizer.vocab_size)}
@@ -135,10 +135,9 @@ class Session:
         return self.watcher.travel(step)
 
     def generate(self, samples, temperature, seed=None, prefix=""):
-        """Yield (sample, char, prob) for each character as it comes out, and after each name
-        (sample, None, log_prob, novel): its log-probability, and whether it is not one of the
-        run's training documents (None when the run's dataset isn't here). Tuples, because
-        they cross into JavaScript cheaply.
+        """Yield each character as it comes out, {"sample", "char", "prob"}, and after each name
+        {"sample", "name", "log_prob", "novel"}: its log-probability, and whether it is not one
+        of the run's training documents (None when the run's dataset isn't here).
 
         Without a seed, sampling continues the run's own random stream: the first batch
         after training is the names microgpt.py prints, and the next batch goes on from
@@ -147,21 +146,28 @@ class Session:
         run = self._model_run()
         check_all(samples=samples, temperature=temperature, sample_seed=seed, prefix=prefix)
         rng = run.rng if seed is None else random.Random(seed)
+        tokenizer = run.model.tokenizer
         for i in range(samples):
-            draws = []
-            for draw in sample(run.model, run.engine, temperature, rng, prefix):
-                draws.append(draw)
-                if draw.char is not None:
-                    yield i, draw.char, draw.prob
-            name = "".join(d.char for d in draws if d.char is not None)
-            yield i, None, log_prob(draws), None if run.seen is None else name not in run.seen
+            loop = new_name(run.model, run.engine, temperature, rng, prefix)
+            turns = []
+            while True:
+                try:
+                    turn = next(loop)
+                except StopIteration as end:
+                    name = end.value
+                    break
+                turns.append(turn)
+                if turn.token_id != tokenizer.bos:
+                    yield {"sample": i, "char": tokenizer.chars[turn.token_id], "prob": turn.probs[turn.token_id]}
+            yield {"sample": i, "name": name, "log_prob": log_prob(turns, given=len(prefix)),
+                   "novel": None if run.seen is None else name not in run.seen}
 
     def inspect_start(self, temperature, seed=None, prefix=""):
         """Start generating one name a turn at a time, for the page's Look inside view: the loop's
         own source, and the labels of the tokens (BOS last)."""
         run = self._model_run()
         check_all(temperature=temperature, sample_seed=seed, prefix=prefix)
-        prefix_ids(run.model.tokenizer, prefix, run.model.config.block_size)  # refused now, not at a step
+        prefix_ids(run.model, prefix)  # refused now, not at a step
         rng = run.rng if seed is None else random.Random(seed)
         self.stepper = Stepper(run.model, run.engine, temperature, rng, prefix, seed)
         config = run.model.config
@@ -180,7 +186,7 @@ class Session:
     def inspect_branch(self, token_id):
         """Force token_id at the current position and go on from there."""
         stepper = self._stepper()
-        if stepper.draw is None or type(token_id) is not int or not 0 <= token_id < len(stepper.draw.probs):
+        if stepper.step_shown is None or type(token_id) is not int or not 0 <= token_id < len(stepper.step_shown.probs):
             raise MicrogptError("there is no such token to force here")
         return self._turn(stepper.branch(token_id))
 
@@ -189,15 +195,14 @@ class Session:
             raise MicrogptError("start looking inside first")
         return self.stepper
 
-    def _turn(self, draw):
-        if draw is None:
+    def _turn(self, step):
+        if step is None:
             return None
-        tokenizer = self.stepper.model.tokenizer
-        label = lambda token_id: tokenizer.char(token_id) or "BOS"
-        return {"pos": draw.pos, "name": draw.name, "input": draw.name[-1] if draw.name else "BOS",
-                "token": label(draw.token_id), "token_id": draw.token_id, "prob": draw.prob,
-                "forced": draw.forced, "logits": draw.logits, "probs": draw.probs,
-                "attention": draw.attention, "kv": [len(layer[0]) for layer in draw.attention],
+        label = lambda token_id: self.stepper.model.tokenizer.char(token_id) or "BOS"
+        return {"pos": step.pos, "name": step.name, "input": step.name[-1] if step.name else "BOS",
+                "token": label(step.token_id), "token_id": step.token_id, "prob": step.prob,
+                "forced": step.forced, "logits": step.logits, "probs": step.probs,
+                "attention": step.attention, "kv": [len(layer[0]) for layer in step.attention],
                 "done": self.stepper.done}
 
     def _model_run(self):

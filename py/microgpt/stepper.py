@@ -1,14 +1,31 @@
 """The generation loop one turn at a time, for the page's "Look inside" view.
 
-It runs sampler.sample() itself, under inspection, so what the page shows is what the loop
-computes. Between two turns the learner may change the temperature (the turns after it
-draw from the new distribution) or force a token at the current position: a branch, which
-is the same as sampling again with the name so far, and that token, as the prefix.
+It runs sampler.sample() itself, with the attention traced, so what the page shows is what
+the loop computes. Between two turns the learner may change the temperature (the turns
+after it draw from the new distribution) or force a token at the current position: a
+branch, which is the same as sampling again with the name so far, and that token, as the
+prefix.
 """
 import random
-from dataclasses import replace
+from dataclasses import dataclass
 
-from .sampler import probabilities, sample
+from .sampler import new_name, probabilities
+
+
+@dataclass(frozen=True)
+class Step:
+    """A turn of the loop as the page shows it."""
+    pos: int
+    name: str  # the name so far, before this turn
+    token_id: int  # the token that came out: drawn, or given (the prefix, or forced)
+    logits: list
+    probs: list  # at the temperature of this turn
+    forced: bool  # given rather than drawn
+    attention: list  # [layer][head] the weights over positions 0..pos
+
+    @property
+    def prob(self):
+        return self.probs[self.token_id]
 
 
 class Stepper:
@@ -16,51 +33,58 @@ class Stepper:
         self.model, self.engine = model, engine
         self.temperature, self.rng, self.seed = temperature, rng, seed
         self.prefix = prefix  # given, not drawn: it stays given when the loop is rebuilt
-        self.turns = self._loop(prefix)
-        self.draw = None  # the current turn
+        self._start(prefix)
+        self.step_shown = None  # the current turn
 
     def step(self):
         """The next turn of the loop, or None once the name is done."""
-        self.draw = next(self.turns, None) if not self.done else None
-        return self.draw
+        self.step_shown = None if self.done else self._next()
+        return self.step_shown
 
     @property
     def done(self):
-        return self.draw is not None and (self.draw.char is None or self.draw.pos == self.model.config.block_size - 1)
+        shown = self.step_shown
+        return shown is not None and (shown.token_id == self.model.tokenizer.bos
+                                      or shown.pos == self.model.config.block_size - 1)
 
     def set_temperature(self, temperature):
         """From now on draw at this temperature; the current turn's distribution, redrawn at it
         (the logits stay the same: only the division changes)."""
-        probs = probabilities(self.draw.logits, temperature) if self.draw else None
+        shown = self.step_shown
+        probs = probabilities(shown.logits, temperature) if shown else None
         self.temperature = temperature
-        if self.draw and not self.done:
-            so_far = self.draw.name + self.draw.char
-            prefix = self.prefix if len(self.prefix) > len(so_far) else so_far
-            self.turns = self._loop(prefix, resume_at=self.draw.pos)
+        if shown and not self.done:
+            so_far = shown.name + self.model.tokenizer.decode([shown.token_id])
+            self._start(self.prefix if len(self.prefix) > len(so_far) else so_far, skip=shown.pos + 1)
         return probs
 
     def branch(self, token_id):
         """Force token_id at the current position and go on from there: the name so far and it
         become a prefix, sampled afresh (with the sampling seed, if any, from its start)."""
+        shown = self.step_shown
         if self.seed is not None:
             self.rng = random.Random(self.seed)
-        char = self.model.tokenizer.char(token_id)
-        prefix = self.draw.name + (char or "")
-        if char is None:  # BOS forced: the name ends here
-            self.draw = replace(self.draw, token_id=token_id, char=None, prob=self.draw.probs[token_id], forced=True)
-            self.turns = iter(())
-            return self.draw
-        self.prefix = prefix
-        self.turns = self._loop(prefix)
-        for _ in range(len(prefix)):
-            self.draw = next(self.turns)
-        return self.draw
+        if token_id == self.model.tokenizer.bos:  # BOS forced: the name ends here
+            self.step_shown = Step(shown.pos, shown.name, token_id, shown.logits, shown.probs, True, shown.attention)
+            self.loop = iter(())
+            return self.step_shown
+        self.prefix = shown.name + self.model.tokenizer.decode([token_id])
+        self._start(self.prefix, skip=len(self.prefix) - 1)
+        self.step_shown = self._next()
+        return self.step_shown
 
-    def _loop(self, prefix, resume_at=None):
-        """sample() fed prefix; with resume_at, its turns up to that position skipped (they were
-        seen already: feeding them again only rebuilds the KV cache)."""
-        turns = sample(self.model, self.engine, self.temperature, self.rng, prefix, inspect=True)
-        if resume_at is not None:
-            for _ in range(resume_at + 1):
-                next(turns)
-        return turns
+    def _start(self, prefix, skip=0):
+        """The loop afresh, given prefix; its first `skip` turns run now (they were seen
+        already: feeding them again only rebuilds the KV cache)."""
+        self.given = len(prefix)
+        self.trace = []  # each position's attention
+        self.tokens = []  # what came out of each turn so far
+        self.loop = new_name(self.model, self.engine, self.temperature, self.rng, prefix, self.trace)
+        for _ in range(skip):
+            self._next()
+
+    def _next(self):
+        turn = next(self.loop)
+        name = self.model.tokenizer.decode(self.tokens)
+        self.tokens.append(turn.token_id)
+        return Step(turn.pos, name, turn.token_id, turn.logits, turn.probs, turn.pos < self.given, self.trace[-1])

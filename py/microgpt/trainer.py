@@ -30,46 +30,43 @@ class Trainer:
     microgpt.py prints, and a second batch continues where the first one stopped.
     """
 
-    def __init__(self, docs, config=GPTConfig(), num_steps=DEFAULTS["steps"], seed=DEFAULTS["seed"],
-                 engine=DEFAULTS["engine"]):
-        """A new run."""
+    def __init__(self, model, docs, num_steps, seed, rng, data_id, engine=DEFAULTS["engine"], steps_done=0,
+                 adam_m=None, adam_v=None):
+        """A run in any state: new() starts one, resume() picks one up from a checkpoint.
+        docs: the documents in the run's order (None: it can sample, not train)."""
+        self.model, self.docs, self.num_steps, self.seed, self.rng = model, docs, num_steps, seed, rng
+        self.data_id, self.steps_done = data_id, steps_done
+        self.engine = get_engine(engine)
+        self.optimizer = self.engine.Optimizer(model.weights, m=adam_m, v=adam_v)
+
+    @classmethod
+    def new(cls, docs, config=GPTConfig(), num_steps=DEFAULTS["steps"], seed=DEFAULTS["seed"],
+            engine=DEFAULTS["engine"]):
+        """A new run: shuffle the documents, then initialise the weights, from random.Random(seed)."""
         if type(num_steps) is not int or num_steps < 1:
             raise MicrogptError(f"steps must be a positive whole number, got {num_steps!r}")
         if not docs:
             raise MicrogptError("the dataset has no documents")
-        self.engine = get_engine(engine)
-        self.num_steps = num_steps
-        self.seed = seed
-        self.rng = random.Random(seed)
-        self.data_id = data_id(docs)
-        self.docs = _in_run_order(docs, self.rng)
-        tokenizer = Tokenizer.from_docs(self.docs)
+        rng = random.Random(seed)
+        run_docs = _in_run_order(docs, rng)
+        tokenizer = Tokenizer.from_docs(run_docs)
         check_size(config, tokenizer.vocab_size)
-        self.model = Model(config, tokenizer, init_weights(config, tokenizer.vocab_size, self.rng))
-        self.optimizer = self.engine.Optimizer(self.model.weights)
-        self.steps_done = 0
+        model = Model(config, tokenizer, init_weights(config, tokenizer.vocab_size, rng))
+        return cls(model, run_docs, num_steps, seed, rng, data_id(docs), engine)
 
     @classmethod
     def resume(cls, ckpt, docs=None, engine=DEFAULTS["engine"]):
         """The run saved in ckpt, exactly where it stopped. Without docs it can sample but
         not train; with them, they must be the run's dataset (the same characters)."""
-        trainer = cls.__new__(cls)  # not __init__: nothing is drawn afresh, all comes from ckpt
-        trainer.engine = get_engine(engine)
-        trainer.num_steps = ckpt.num_steps
-        trainer.seed = ckpt.seed
-        trainer.rng = random.Random()
-        trainer.rng.setstate(ckpt.rng_state)
-        trainer.docs = None
-        trainer.data_id = ckpt.data_id
         if docs is not None:
             if not ckpt.trains_on(docs):
                 raise MicrogptError("this is not the dataset the run was trained on"
                                     if ckpt.data_id else "the dataset's characters differ from the checkpoint's vocabulary")
-            trainer.docs = _in_run_order(docs, random.Random(ckpt.seed))  # as the run shuffled them
-        trainer.model = ckpt.model
-        trainer.optimizer = trainer.engine.Optimizer(ckpt.model.weights, m=ckpt.adam_m, v=ckpt.adam_v)
-        trainer.steps_done = ckpt.step
-        return trainer
+            docs = _in_run_order(docs, random.Random(ckpt.seed))  # as the run shuffled them
+        rng = random.Random()
+        rng.setstate(ckpt.rng_state)
+        return cls(ckpt.model, docs, ckpt.num_steps, ckpt.seed, rng, ckpt.data_id, engine, ckpt.step,
+                   ckpt.adam_m, ckpt.adam_v)
 
     @cached_property
     def seen(self):

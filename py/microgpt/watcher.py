@@ -151,15 +151,10 @@ class Watcher:
 def probe_attention(model, token_ids):
     """Each layer's and head's attention as the model reads token_ids: [layer][head][i][j],
     row i the weights position i gives positions 0..i (they sum to 1). The forward pass of
-    training, all positions at once; no logits needed."""
-    config, weights = model.config, model.weights
-    x, _ = fast.embedding_forward(weights["wte"], weights["wpe"], token_ids)
-    x, _ = fast.rmsnorm_forward(x)
-    attention = []
-    for li in range(config.n_layer):
-        x, block = fast.block_forward(x, fast.block_weights(weights, li), config.n_head)
-        attention.append([[row[:i + 1] for i, row in enumerate(A)] for A in block.attention.weights])
-    return attention
+    training, all positions at once."""
+    config = model.config
+    _, cache = fast.forward(fast.gpt_weights(config, model.weights), config.n_head, token_ids)
+    return [[[row[:i + 1] for i, row in enumerate(A)] for A in block.attention.weights] for block in cache.blocks]
 
 
 def default_probe(docs, block_size):

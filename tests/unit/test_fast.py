@@ -37,7 +37,7 @@ def test_reference_run_is_reproduced_by_the_fast_engine(capsys, run):
 
 
 def train_names(engine, steps=500):
-    trainer = Trainer(load_docs(NAMES), GPTConfig(), num_steps=steps, seed=42, engine=engine)
+    trainer = Trainer.new(load_docs(NAMES), GPTConfig(), num_steps=steps, seed=42, engine=engine)
     losses = [trainer.step().loss for _ in range(steps)]
     names = [sample_name(trainer.model, trainer.engine, 0.5, trainer.rng) for _ in range(20)]
     return losses, names
@@ -93,43 +93,53 @@ def test_gradients_match_the_reference(n_embd, n_head, n_layer, block_size, doc_
                 assert abs(g - e) <= 1e-10 * max(1.0, abs(e)), name
 
 
-def test_decoder_logits_equal_the_reference():
+def empty_cache(config):
+    return [[] for _ in range(config.n_layer)], [[] for _ in range(config.n_layer)]
+
+
+def test_inference_logits_equal_the_reference():
     rng = random.Random(3)
     config = GPTConfig(n_embd=12, n_head=3, n_layer=2, block_size=10)
     weights = init_weights(config, CITY_TOKENIZER.vocab_size, rng)
     tokens = CITY_TOKENIZER.encode(long_doc(rng, 12))[:config.block_size]
-    expected, actual = reference.decoder(config, weights), fast.decoder(config, weights)
-    for token in tokens:
-        want, got = expected(token), actual(token)
+    expected, actual = reference.inference(config, weights), fast.inference(config, weights)
+    (ref_keys, ref_values), (keys, values) = empty_cache(config), empty_cache(config)
+    for pos_id, token in enumerate(tokens):
+        want, got = expected(token, pos_id, ref_keys, ref_values), actual(token, pos_id, keys, values)
         assert len(got) == CITY_TOKENIZER.vocab_size
         assert max(abs(a - b) for a, b in zip(got, want)) <= 1e-12
         assert got == want  # and in fact bit for bit
+        # The KV cache: per layer, each position's key and value, all heads side by side, as microgpt.py's.
+        assert [len(layer) for layer in keys] == [pos_id + 1] * config.n_layer
+        for layer, ref_layer in zip(keys + values, ref_keys + ref_values):
+            assert [list(v) for v in layer] == [[x.data for x in v] for v in ref_layer]
 
 
-def test_decoder_keeps_the_weights_it_was_given():
+def test_inference_keeps_the_weights_it_was_given():
     rng = random.Random(4)
     config = GPTConfig(n_embd=8, n_head=2, block_size=4)
     weights = init_weights(config, CITY_TOKENIZER.vocab_size, rng)
     original = copy.deepcopy(weights)
-    next_logits = fast.decoder(config, weights)
-    next_logits(0)
+    gpt, cache = fast.inference(config, weights), empty_cache(config)
+    gpt(0, 0, *cache)
     for row in weights["lm_head"]:  # training goes on meanwhile
         row[:] = [x + 1.0 for x in row]
-    untouched = fast.decoder(config, original)
-    untouched(0)
-    assert next_logits(1) == untouched(1)
+    untouched, untouched_cache = fast.inference(config, original), empty_cache(config)
+    untouched(0, 0, *untouched_cache)
+    assert gpt(1, 1, *cache) == untouched(1, 1, *untouched_cache)
 
 
 @pytest.mark.parametrize("T, n_head", [(10, 4), (40, 2)])  # 40: past the written-out softmax
 def test_attention_one_position_at_a_time_is_all_at_once(T, n_head):
-    # The decoder's way (a KVCache, one query at a time) and training's give the same floats.
+    # The generation loop's way (a KV cache, one query at a time) and training's give the same floats.
     rng = random.Random(T)
     C = 4 * n_head
     qkv = [[rng.gauss(0, 1) for _ in range(3 * C)] for _ in range(T)]
-    out, cache = fast.attention_forward(qkv, n_head)
-    kv_cache = fast.KVCache.empty(n_head, C)
-    assert [fast.attention_forward([row], n_head, kv_cache)[0][0] for row in qkv] == out
+    out, cache = fast.attention_forward(qkv, n_head, [], [])
+    keys, values = [], []
+    assert [fast.attention_forward([row], n_head, keys, values)[0][0] for row in qkv] == out
     assert [len(A) for A in cache.weights] == [T] * n_head
+    assert keys == [row[C:2 * C] for row in qkv] and values == [row[2 * C:] for row in qkv]
 
 
 def test_rmsnorm_backward_is_the_gradient_through_rmsnorm_alone():
@@ -178,7 +188,7 @@ def test_mlp_skips_exactly_the_relu_zeros():
 
 
 def test_memory_stays_flat_across_steps():
-    trainer = Trainer(CITIES, GPTConfig(n_embd=8, n_head=2, block_size=12), num_steps=10**6,
+    trainer = Trainer.new(CITIES, GPTConfig(n_embd=8, n_head=2, block_size=12), num_steps=10**6,
                       seed=1, engine="fast")
     for _ in range(50):  # compiles and caches the kernels for every length in the data
         trainer.step()

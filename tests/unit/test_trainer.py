@@ -12,7 +12,7 @@ CONFIG = GPTConfig(n_embd=8, n_head=2, n_layer=1, block_size=6)
 
 
 def new_trainer(steps=6):
-    return Trainer(DOCS, CONFIG, num_steps=steps, seed=3, engine="reference")
+    return Trainer.new(DOCS, CONFIG, num_steps=steps, seed=3, engine="reference")
 
 
 def test_step_reports_progress_and_stops_at_the_end():
@@ -27,7 +27,7 @@ def test_step_reports_progress_and_stops_at_the_end():
 def test_bad_steps_are_refused():
     for steps in (0, -5, 1.5):
         with pytest.raises(MicrogptError, match="steps"):
-            Trainer(DOCS, CONFIG, num_steps=steps)
+            Trainer.new(DOCS, CONFIG, num_steps=steps)
 
 
 def test_checkpoint_round_trip_gives_an_identical_model():

@@ -166,7 +166,7 @@ def test_hidden_views_compute_no_frames(session):
 
 def test_travel_samples_the_weights_of_that_step_with_a_fixed_seed(session):
     session.train(60)
-    trained_to_20 = Trainer(session.docs, GPTConfig(**SHAPE), num_steps=60, seed=3, engine="fast")
+    trained_to_20 = Trainer.new(session.docs, GPTConfig(**SHAPE), num_steps=60, seed=3, engine="fast")
     for _ in range(20):
         trained_to_20.step()
     rng = random.Random(TRAVEL_SEED)
