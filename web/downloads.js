@@ -1,7 +1,8 @@
 // Every download the worker makes while loading (Pyodide's own included: it calls fetch),
 // watched: bytes loaded out of bytes total, for the page to show, and a plain reason the
 // moment one fails. Without this, a missing or mistyped pyodide.asm.wasm leaves Pyodide
-// waiting forever, with the cause only in the console.
+// waiting forever, with the cause only in the console. The page checks the worker's own
+// script with the same rules when the worker never said a word (diagnoseWorkerScript).
 
 const PROGRESS_EVERY_MS = 200;
 
@@ -48,22 +49,10 @@ export function watchDownloads(onProgress) {
     try {
       response = await realFetch(input, init);
     } catch (error) {
-      throw fail(new DownloadError(`${name} could not be downloaded: the network, or a blocker in the ` +
-        "browser, refused it.", `${url.href}: ${error.message}`));
+      throw fail(unreachable(url, error));
     }
-    const type = response.headers.get("Content-Type") || "";
-    if (!response.ok) {
-      throw fail(new DownloadError(`${name} could not be downloaded: the server answered ` +
-        `${response.status}${response.status === 404 ? " (not found)" : ""}.`, `${url.href}: HTTP ${response.status} ${response.statusText}`));
-    }
-    if (/\.m?js$/.test(name) && !/^(text|application)\/(x-)?javascript/.test(type)) {
-      throw fail(new DownloadError(`The server sends ${name} as ${type || "no type at all"}; browsers run ` +
-        "scripts only when they come as text/javascript.", `${url.href}: Content-Type: ${type}`));
-    }
-    if (name.endsWith(".wasm") && !type.startsWith("application/wasm")) {
-      throw fail(new DownloadError(`The server sends .wasm files as ${type || "no type at all"}; it must ` +
-        "send them as application/wasm.", `${url.href}: Content-Type: ${type}`));
-    }
+    const refused = refusal(url, response);
+    if (refused) throw fail(refused);
     const file = { loaded: 0, total: Number(response.headers.get("Content-Length")) || 0 };
     files.set(url.href, file);
     const counted = response.body.pipeThrough(new TransformStream({
@@ -99,5 +88,44 @@ export function watchDownloads(onProgress) {
   });
   return { failure, optional };
 }
+
+// Why a download that answered can't be used (a DownloadError), or null: an HTTP error, or a
+// script or wasm file sent as another type.
+function refusal(url, response) {
+  const name = url.pathname.split("/").pop();
+  const type = response.headers.get("Content-Type") || "";
+  if (!response.ok) {
+    return new DownloadError(`${name} could not be downloaded: the server answered ` +
+      `${response.status}${response.status === 404 ? " (not found)" : ""}.`, `${url.href}: HTTP ${response.status} ${response.statusText}`);
+  }
+  if (/\.m?js$/.test(name) && !/^(text|application)\/(x-)?javascript/.test(type)) {
+    return new DownloadError(`The server sends ${name} as ${type || "no type at all"}; browsers run ` +
+      "scripts only when they come as text/javascript.", `${url.href}: Content-Type: ${type}`);
+  }
+  if (name.endsWith(".wasm") && !type.startsWith("application/wasm")) {
+    return new DownloadError(`The server sends .wasm files as ${type || "no type at all"}; it must ` +
+      "send them as application/wasm.", `${url.href}: Content-Type: ${type}`);
+  }
+  return null;
+}
+
+const unreachable = (url, error) => new DownloadError(`${url.pathname.split("/").pop()} could not be downloaded: ` +
+  "the network, or a blocker in the browser, refused it.", `${url.href}: ${error.message}`);
+
+// For the page: why a worker that never said a word did not start. Its script (url) is
+// missing, mistyped or unreachable (offline), checked as the worker checks its downloads;
+// else it broke while starting (details: what the browser said).
+export async function diagnoseWorkerScript(url, details) {
+  let response;
+  try {
+    response = await fetch(url, { cache: "no-cache" });
+  } catch (error) {
+    return describe(unreachable(url, error));
+  }
+  const refused = refusal(url, response);
+  return refused ? describe(refused) : { message: "The Python worker stopped while it started.", details };
+}
+
+const describe = (error) => ({ message: `The page could not start its Python worker. ${error.message}`, details: error.details });
 
 const isWasm = (chunk) => chunk[0] === 0x00 && chunk[1] === 0x61 && chunk[2] === 0x73 && chunk[3] === 0x6d; // \0asm

@@ -1,6 +1,7 @@
 // The page: one state (state.js), the actions that change it (app.js), and a panel per card,
 // each rendering from the state. Settings start from the URL and are kept in it.
-import { App, DEFAULT_SOURCE } from "./app.js";
+import { DEFAULT_SOURCE } from "./actions/datasets.js";
+import { App } from "./app.js";
 import { fillForm, readForm } from "./form.js";
 import { mountGenerate } from "./panels/generate.js";
 import { mountInside } from "./panels/inside.js";
@@ -13,7 +14,7 @@ import { mountRuns } from "./panels/runs.js";
 import { mountTrain } from "./panels/train.js";
 import { mountViews } from "./panels/views.js";
 import { LIMITS, MODEL_SHAPE, settingsFromQuery } from "./settings.js";
-import { Store } from "./state.js";
+import { Store, runOf } from "./state.js";
 import { Typewriter } from "./widgets/typewriter.js";
 
 const { values, problems } = settingsFromQuery(location.search);
@@ -71,6 +72,6 @@ async function linkedSource() {
 const source = await linkedSource();
 store.update({ message: problems.join("\n") });
 const link = location.search || location.hash ? location.search + location.hash : null;
-const restored = await app.load({ shape: readShape(), source, link, problems });
-if (restored) fillForm({ ...restored.run.settings, ...restored.batch?.settings });
+const restored = await app.load({ shape: readShape(), linked: { source, link }, problems });
+if (restored) fillForm({ ...runOf(restored, restored.model.run).settings, ...restored.batch?.settings });
 registerServiceWorker(store); // after Ready: its downloads don't compete with the page's

@@ -32,12 +32,15 @@
 //                                          most every 250 ms, and at the end]
 //   generate {samples, temperature, seed, prefix}
 //                                       → {seconds (of compute), stopped}
-//                                         [{type: "chars", chars: [[sample, char, prob], ...]}:
-//                                          the characters drawn in one chunk; [sample,
-//                                          undefined, log_prob, novel] ends name number `sample`]
+//                                         [{type: "chars", chars: [...]}: what one chunk drew,
+//                                          {sample, char, prob} per character and
+//                                          {sample, name, log_prob, novel} at the end of name
+//                                          number `sample` (novel: not a training document;
+//                                          null when the run's dataset isn't here)]
 //                                         seed null: continue the run's own random stream
 //   inspect_start {temperature, seed, prefix}
-//                                       → {source: {lines, first_line, steps}, tokens, n_layer,
+//                                       → {source: {lines, first_line, steps: {step: line}},
+//                                          tokens, n_layer,
 //                                          n_head, block_size}: one name, a turn at a time
 //   inspect_step {}                     → the next turn, or null once the name is done:
 //                                          {pos, name, input, token, token_id, prob, forced,

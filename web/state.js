@@ -17,15 +17,20 @@ export const PHASES = {
   failed: ["loading"],
 };
 
+// Each thing has one owner: a run's settings, dataset and losses live in its record in
+// `runs`; `run` (the run on screen) and `model` name their record by id (runOf).
 export const INITIAL_STATE = {
   phase: "loading",
   status: "Starting…", // the status line
   message: "", // what the user should fix or know (bad settings, a failed request)
-  dataset: null, // {docs, vocab_size, chars, num_params}
-  run: null, // the training run shown: {engine, step, numSteps, losses, startedAt, seconds, stopped}
-  model: null, // the model to sample from: {engine, step, numSteps, checkpoint (JSON), drawn}
+  linked: null, // what the page was opened with (for a restart): {source, link}
+  loadPhases: null, // when each phase of loading ended, in ms (the worker's, then the page's)
+  dataset: null, // the dataset to train on: {source, report, num_params}
+  runs: [], // the runs: [{id, settings, source, losses, hidden}], the last few with their loss curves
+  run: null, // the run on screen: {id, step, startedAt, seconds, stopped, stepsBefore}
+  model: null, // the model to sample from: {run (id), step, checkpoint (JSON), drawn, canTrain, restored}
   //   drawn: names drawn so far from the run's own random stream (null once unknown)
-  batch: null, // the names being or last generated: {seed, first, count}
+  batch: null, // the names being or last generated: {settings, first, count, seconds, stopped}
   failure: null, // why Python stopped: {details, whileLoading}
   update: false, // a new version of the page is ready (offline.js)
   inside: null, // the Look inside view: {loop (source, tokens, shape), turn, temperature, playing}
@@ -33,8 +38,10 @@ export const INITIAL_STATE = {
   //   to draw in turn), matrices, health (records so far), kept, every, snapshotBytes, names and
   //   at (after going back to a kept step)}
   shown: true, // whether the training views are shown
-  runs: [], // the last runs' loss curves, to compare: [{id, settings, source, losses, hidden}]
 };
+
+// The record of run `id` (by default, of the run on screen), or null.
+export const runOf = (state, id = state.run?.id) => state.runs.find((record) => record.id === id) ?? null;
 
 export class Store {
   constructor(state = INITIAL_STATE) {

@@ -7,11 +7,8 @@ provokes an error on purpose removes what it expected from the `problems` list.
 Every test in this folder is marked `e2e`: `python3 -m pytest -m "not e2e"` leaves them out.
 """
 
-import functools
-import http.server
 import os
 import sys
-import threading
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -21,6 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 import build  # noqa: E402  (build.py at the repo root)
 from tools.browser import launch_chromium  # noqa: E402
+from .helpers import Handler, start_server, url_of  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 TIMEOUT_MS = 60_000  # loading Pyodide alone takes ~5 s here; leave room for a slow machine
@@ -30,18 +28,6 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if HERE in Path(item.path).parents:
             item.add_marker(pytest.mark.e2e)
-
-
-def start_server(directory):
-    """Serve `directory` on 127.0.0.1 at a free port, in a daemon thread."""
-    server = build.serve(directory, port=0)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
-
-
-def url_of(server):
-    host, port = server.server_address[:2]
-    return f"http://{host}:{port}/"
 
 
 @pytest.fixture(scope="session")
@@ -128,8 +114,8 @@ def page(browser, problems):
     assert not problems, "the browser reported problems:\n" + "\n".join(problems)
 
 
-class TamperingHandler(build.Handler):
-    """build.py's handler, except for the paths in `tamper` (suffix → action(handler)): a server
+class TamperingHandler(Handler):
+    """The site's handler, except for the paths in `tamper` (suffix → action(handler)): a server
     that is misconfigured, missing files or slow, on purpose."""
     tamper = {}
 
@@ -148,10 +134,8 @@ def tampered_site(dist):
 
     def tampered_site(tamper):
         handler = type("Handler", (TamperingHandler,), {"tamper": tamper})
-        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(dist)))
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        servers.append(server)
-        return url_of(server)
+        servers.append(start_server(dist, handler))
+        return url_of(servers[-1])
 
     yield tampered_site
     for server in servers:

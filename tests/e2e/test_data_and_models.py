@@ -8,7 +8,7 @@ import re
 
 from microgpt.cli import main as cli
 
-from test_page import ROOT, STATUS, generate, open_page, train, wait_for_state
+from .helpers import ROOT, STATUS, data_of, generate, open_page, progress, train, wait_for_state
 
 SMALL = dict(steps=15, n_embd=8, n_head=2, block_size=8, engine="fast")
 QUERY = "&".join(f"{k}={v}" for k, v in SMALL.items())
@@ -118,6 +118,7 @@ def test_models_move_between_the_page_and_the_cli(page, site_url, tmp_path):
                     "--block-size", 12, "--samples", 5, "--out", cli_model)
     page.get_by_test_id("model-file").set_input_files(cli_model)
     page.wait_for_function(f"document.querySelector('{STATUS}').textContent.includes('opened cities.json')")
+    assert data_of(page, "status")["canTrain"] == "false"
     assert "it can sample, not train" in page.inner_text(STATUS)
     assert generate(page, samples=5) == [line.split(": ", 1)[1] for line in lines if line.startswith("sample ")]
 
@@ -156,15 +157,15 @@ def test_hostile_checkpoints_are_refused_and_the_model_kept(page, site_url, tmp_
 def test_resume_after_stop_equals_the_uninterrupted_run(page, site_url):
     open_page(page, site_url, "steps=600&n_embd=8&n_head=2&engine=fast")
     page.get_by_test_id("train").click()
-    page.wait_for_function("/step [1-9]\\d+ \\//.test(document.querySelector('[data-testid=progress]').textContent)")
+    page.wait_for_function("document.querySelector('[data-testid=progress]').dataset.step >= 10")
     page.get_by_test_id("stop").click()
     wait_for_state(page, "ready")
-    stopped_at = int(re.match(r"step (\d+)", page.get_by_test_id("progress").inner_text())[1])
+    stopped_at, _ = progress(page)
     assert 0 < stopped_at < 600
     page.get_by_test_id("resume").click()
     wait_for_state(page, "training")
     wait_for_state(page, "ready")
-    assert page.get_by_test_id("progress").inner_text() == "step 600 / 600"
+    assert progress(page) == (600, 600)
     assert page.get_by_test_id("resume").is_hidden()
     losses, names = cli_train(ROOT / "data" / "names.txt", steps=600)
     page_losses = [f"{loss:.4f}" for loss in json.loads(page.get_by_test_id("chart").get_attribute("data-losses"))]
@@ -178,6 +179,7 @@ def test_a_reload_restores_the_model_and_forget_clears_it(page, site_url):
     names = generate(page, samples=4, sample_seed=5)
     page.reload()
     wait_for_state(page, "ready")
+    assert data_of(page, "status")["restored"] == "true" and data_of(page, "status")["modelStep"] == "15"
     assert "restored the model trained for 15 steps" in page.inner_text(STATUS)
     assert page.get_by_test_id("generate").is_enabled()
     assert generate(page, samples=4, sample_seed=5) == names

@@ -5,19 +5,9 @@ import time
 
 import pytest
 
-from test_page import SMALL, STATUS, generate, open_page, train, wait_for_state
+from .helpers import SMALL, STATUS, generate, open_page, send, train, wait_for_state
 
 WASM = "pyodide.asm.wasm"
-
-
-def send(status, content_type, body):
-    def action(handler):
-        handler.send_response(status)
-        handler.send_header("Content-Type", content_type)
-        handler.send_header("Content-Length", str(len(body)))
-        handler.end_headers()
-        handler.wfile.write(body)
-    return action
 
 
 def real_file(handler):

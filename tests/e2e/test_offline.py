@@ -6,10 +6,7 @@ import json
 import shutil
 
 import build
-from conftest import start_server, url_of
-
-from test_failures import send
-from test_page import ROOT, generate, open_page, train, wait_for_state
+from .helpers import ROOT, generate, open_page, send, start_server, train, url_of, wait_for_state
 
 EXPECTED_NAMES = (ROOT / "tests" / "data" / "names-default-500steps.names").read_text(encoding="utf-8").splitlines()
 SNAPSHOT = "snapshot.bin.gz"

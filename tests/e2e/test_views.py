@@ -10,20 +10,11 @@ from microgpt.pca import principal_axes, project
 from microgpt.sampler import sample_name
 from microgpt.watcher import TRAVEL_NAMES, TRAVEL_SEED, TRAVEL_TEMPERATURE, probe_attention
 
-from test_page import ROOT, cpython_session, open_page, train, wait_for_state
+from .helpers import ROOT, SAVED_RUNS, cpython_session, open_page, train, wait_for_state
 
 SHAPE = dict(n_embd=16, n_head=4, n_layer=1, block_size=8)
 STEPS = 60
 # The number of runs autosaved in the browser (storage.js), or -1 before there is a saved record.
-SAVED_RUNS = """new Promise((resolve) => {
-    const request = indexedDB.open("microgpt", 1);
-    request.onsuccess = () => {
-        const get = request.result.transaction("autosave").objectStore("autosave").get("last");
-        get.onsuccess = () => { request.result.close(); resolve(get.result?.runs?.length ?? -1); };
-    };
-})"""
-
-
 def drawn_points(page, testid, key):
     return page.evaluate(f"""() => [...document.querySelectorAll('[data-testid="{testid}"]')]
         .map((g) => [g.dataset.{key}, Number(g.dataset.x), Number(g.dataset.y)])""")

@@ -31,3 +31,12 @@ def run_cli(capsys, args):
     code = main(args)
     out, err = capsys.readouterr()
     return code, out, err
+
+
+def assert_one_line_error(result, fragment):
+    """A CLI run (run_cli's result) that failed as it should: exit 1 and one `error:` line
+    that says why, never a traceback."""
+    code, out, err = result
+    assert code == 1, (out, err)
+    assert err.startswith("error: ") and err.count("\n") == 1, err
+    assert fragment in err, err

@@ -12,7 +12,7 @@ from microgpt.pca import dot, principal_axes, project
 from microgpt.sampler import sample_name
 from microgpt.session import Session
 from microgpt.trainer import Trainer
-from microgpt.watcher import FRAME_EVERY, TRAVEL_NAMES, TRAVEL_SEED, TRAVEL_TEMPERATURE, probe_attention
+from microgpt.watcher import TRAVEL_NAMES, TRAVEL_SEED, TRAVEL_TEMPERATURE, probe_attention
 
 from helpers import DATA
 

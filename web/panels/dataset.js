@@ -1,8 +1,9 @@
 // The dataset: a built-in one, pasted text or an uploaded file (or one dropped on the page), and
 // the report on it before training. Everything is read by Python, as the CLI reads a file.
-import { datasetLabel } from "../app.js";
+import { datasetLabel } from "../actions/datasets.js";
 import { field } from "../form.js";
 import { DATASETS, LIMITS } from "../settings.js";
+import { runOf } from "../state.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -68,7 +69,7 @@ export function mountDataset(store, app, readShape) {
       $("dataset-own").hidden = source.kind !== "custom";
       $("dataset-credit").textContent = source.kind === "builtin" ? `Source: ${DATASETS[source.name].credit}.` : "";
     }
-    if (state.dataset?.report !== previous?.dataset?.report || state.run?.settings !== previous?.run?.settings) {
+    if (state.dataset?.report !== previous?.dataset?.report || runOf(state)?.settings !== (previous && runOf(previous)?.settings)) {
       showReport(state.dataset, Number(field("block_size").value) || 8);
     }
   });

@@ -3,7 +3,9 @@
 // per token, each a button that forces that token), the KV cache and attention.
 import { readForm } from "../form.js";
 import { quoteToken, shortToken } from "../format.js";
+import { latestOnly } from "../latest.js";
 import { GENERATE_SETTINGS } from "../settings.js";
+import { Heatmap } from "../widgets/heatmap.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -45,20 +47,12 @@ export function mountInside(store, app) {
   $("step").addEventListener("click", () => canStep() && !playing() && step());
   $("play").addEventListener("click", () => (playing() ? pause() : canStep() && play()));
   $("play-speed").addEventListener("input", () => ($("play-speed-value").textContent = $("play-speed").value));
-  // The temperature acts at once: the same logits, divided anew. One request at a time; the
-  // slider's latest value goes next.
-  let sending = false, wanted = null;
-  $("inside-temperature").addEventListener("input", async () => {
-    wanted = Number($("inside-temperature").value);
-    $("inside-temperature-value").textContent = wanted;
-    if (sending || !store.state.inside) return;
-    sending = true;
-    while (wanted !== null) {
-      const temperature = wanted;
-      wanted = null;
-      await app.inspectTemperature(temperature);
-    }
-    sending = false;
+  // The temperature acts at once: the same logits, divided anew.
+  const sendTemperature = latestOnly((temperature) => store.state.inside && app.inspectTemperature(temperature));
+  $("inside-temperature").addEventListener("input", () => {
+    const temperature = Number($("inside-temperature").value);
+    $("inside-temperature-value").textContent = temperature;
+    sendTemperature(temperature);
   });
   $("dist").addEventListener("click", (event) => {
     const row = event.target.closest("[data-testid=dist-row]");
@@ -122,27 +116,33 @@ class InsideView {
       line.textContent = `${text}\n`;
       return line;
     });
-    this.steps = source.steps; // step number → index in lines
+    this.steps = source.steps; // each step of the loop (start, model, ... append) → its line
+    // A turn runs the loop's body: its steps in the order of their lines (Python found them in
+    // the code's structure), taking one branch: "done" when BOS is drawn, else "append".
+    this.turnSteps = Object.keys(source.steps).filter((step) => step !== "start")
+      .sort((a, b) => source.steps[a] - source.steps[b]);
     $("loop-source").replaceChildren(...this.lines);
   }
 
-  // The lines this turn ran, and the last of them: before the first turn, "start from BOS";
-  // after one, the model, the temperature, softmax, the draw, then the end or the append.
+  // The lines this turn ran, the last of them current; before the first turn, the start.
   highlight(turn) {
-    const ran = turn ? [2, 3, 4, 5, turn.token === "BOS" ? 6 : 7] : [1];
+    const skipped = turn?.token === "BOS" ? "append" : "done";
+    const ran = turn ? this.turnSteps.filter((step) => step !== skipped) : ["start"];
     for (const line of this.lines) line.classList.remove("ran", "current");
     for (const step of ran) this.lines[this.steps[step]].classList.add("ran");
-    const current = this.lines[this.steps[ran.at(-1)]];
-    current.classList.add("current");
+    this.lines[this.steps[ran.at(-1)]].classList.add("current");
   }
 
   showState(turn, temperature) {
     const state = $("inside-state");
+    for (const key of ["name", "pos", "token", "forced", "done"]) delete state.dataset[key];
     if (!turn) {
       state.textContent = "Ready to start: the input is BOS at position 0. Press Step.";
       return;
     }
     const name = turn.name + (turn.token === "BOS" ? "" : turn.token);
+    // (for tools and tests: what the sentence says)
+    Object.assign(state.dataset, { name, pos: turn.pos, token: turn.token, forced: turn.forced, done: turn.done });
     const how = turn.forced ? "given (forced)" : "drawn";
     state.textContent = `Position ${turn.pos}: input ${quoteToken(turn.input)} → ${how} ${quoteToken(turn.token)} ` +
       `with p = ${turn.prob.toFixed(4)} at temperature ${temperature}. The name: "${name}"` +
@@ -225,30 +225,13 @@ class InsideView {
     if (!turn) return box.replaceChildren();
     const inputs = this.inputs(turn);
     box.replaceChildren(...turn.attention.map((heads, layer) => {
-      const table = document.createElement("table");
-      table.className = "heatmap";
-      const caption = table.createCaption();
-      caption.textContent = `layer ${layer}`;
-      const header = table.createTHead().insertRow();
-      header.insertCell().textContent = "";
-      for (const input of inputs) header.insertCell().textContent = shortToken(input);
-      const body = table.createTBody();
-      heads.forEach((weights, head) => {
-        const row = body.insertRow();
-        row.dataset.testid = "attention-row";
-        row.dataset.layer = layer;
-        row.dataset.head = head;
-        row.dataset.weights = JSON.stringify(weights);
-        row.insertCell().textContent = `head ${head}`;
-        weights.forEach((weight, pos) => {
-          const cell = row.insertCell();
-          cell.className = "weight";
-          cell.style.setProperty("--w", weight);
-          cell.title = `${quoteToken(inputs[pos])} at position ${pos}: ${weight.toFixed(3)}`;
-        });
+      const map = new Heatmap({
+        caption: `layer ${layer}`, columns: inputs.map(shortToken),
+        rows: heads.map((_, head) => ({ label: `head ${head}`, data: { testid: "attention-row", layer, head } })),
+        title: (head, pos, weight) => `${quoteToken(inputs[pos])} at position ${pos}: ${weight.toFixed(3)}`,
       });
-      return table;
+      map.fill(heads);
+      return map.table;
     }));
   }
 }
-

@@ -1,6 +1,7 @@
 // Your model: continue a stopped run, download it, open one (from the page or the CLI), and
 // forget the one the browser keeps.
 import { field } from "../form.js";
+import { runOf } from "../state.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -23,9 +24,10 @@ export function mountModel(store, app) {
   });
   $("forget").addEventListener("click", () => app.forget());
 
-  store.subscribe(({ phase, model }) => {
+  store.subscribe((state) => {
+    const { phase, model } = state;
     const ready = phase === "ready";
-    $("resume").hidden = !(model && model.canTrain && model.step < model.numSteps);
+    $("resume").hidden = !(model && model.canTrain && model.step < runOf(state, model.run).settings.steps);
     $("resume").disabled = !ready;
     $("model-download").disabled = !ready || !model?.checkpoint;
     $("model-file").disabled = !ready;

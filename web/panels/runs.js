@@ -1,6 +1,7 @@
 // The runs to compare: the last runs' loss curves drawn together on the loss chart, each
 // labelled by how its settings differ from the others'. Any of them can be hidden or removed.
-import { MAX_RUNS } from "../app.js";
+import { datasetLabel } from "../actions/datasets.js";
+import { MAX_RUNS } from "../actions/training.js";
 import { WINDOW } from "../widgets/chart.js";
 
 const $ = (id) => document.getElementById(id);
@@ -21,15 +22,18 @@ export function mountRuns(store, app, chart) {
   });
   $("runs-note").textContent = `The last ${MAX_RUNS} runs are kept (with your model, in this browser).`;
 
-  store.subscribe((state, previous) => {
-    if (previous && state.runs === previous.runs && state.run?.id === previous.run?.id &&
-        state.phase === previous.phase) return;
+  let shown = null; // what the list shows: redrawn when it changes, not at every step of a run
+  store.subscribe((state) => {
     const current = state.run?.id;
-    const others = state.runs.filter((run) => run.id !== current && !run.hidden && run.losses.length)
+    const curves = state.runs.filter((run) => run.losses.length || (run.id === current && state.phase === "training"));
+    const key = JSON.stringify([curves.map((run) => [run.id, run.hidden]), current, state.phase]);
+    if (key === shown) return;
+    shown = key;
+    const others = curves.filter((run) => run.id !== current && !run.hidden)
       .map((run) => ({ id: run.id, color: runColor(run.id), losses: run.losses }));
-    chart.setRuns(others, !state.runs.find((run) => run.id === current)?.hidden);
-    const labels = runLabels(state.runs);
-    list.replaceChildren(...state.runs.map((run, i) => {
+    chart.setRuns(others, !curves.find((run) => run.id === current)?.hidden);
+    const labels = runLabels(curves);
+    list.replaceChildren(...curves.map((run, i) => {
       const item = document.createElement("li");
       item.dataset.testid = "run";
       item.dataset.id = run.id;
@@ -44,7 +48,7 @@ export function mountRuns(store, app, chart) {
       label.title = `${run.losses.length} steps${finalLoss}`;
       item.append(swatch, label, button(run.hidden ? "show" : "hide", "toggle", run.hidden ? "run-show" : "run-hide"),
                   button("remove", "remove", "run-remove"));
-      item.querySelector('[data-action="remove"]').disabled = run.id === current && state.phase === "training";
+      item.querySelector('[data-action="remove"]').disabled = run.id === current; // (it holds the model's settings)
       return item;
     }));
   });
@@ -63,7 +67,7 @@ function button(text, action, testid) {
 // Each run's label: the settings in which the runs differ, with its values ("seed 7 · n_embd
 // 32"); where none differ, its number.
 export function runLabels(runs) {
-  const value = (run, key) => (key === "dataset" ? run.source.label : run.settings[key]);
+  const value = (run, key) => (key === "dataset" ? datasetLabel(run.source) : run.settings[key]);
   const differing = Object.keys(LABELS).filter((key) => new Set(runs.map((run) => value(run, key))).size > 1);
   return runs.map((run, i) => differing.length
     ? differing.map((key) => `${LABELS[key]} ${value(run, key)}`.trim()).join(" · ")

@@ -1,5 +1,6 @@
 // The status line, the message box, Details and Restart; and the page's phase as
 // document.body.dataset.state, the contract that tests and tools wait on.
+import { runOf } from "../state.js";
 
 export function mountStatus(store, app, readShape) {
   const status = document.getElementById("status");
@@ -12,6 +13,8 @@ export function mountStatus(store, app, readShape) {
     document.body.dataset.state = state.phase;
     document.body.classList.toggle("busy", ["loading", "training", "generating"].includes(state.phase));
     status.textContent = state.status;
+    showModel(status.dataset, state);
+    if (state.loadPhases?.ready) document.body.dataset.loadPhases = JSON.stringify(state.loadPhases); // (for tools/bench.py)
     message.textContent = state.message;
     message.hidden = !state.message;
     restart.hidden = state.phase !== "failed";
@@ -22,4 +25,17 @@ export function mountStatus(store, app, readShape) {
     document.getElementById("update-reload").disabled = ["training", "generating"].includes(state.phase);
     details.querySelector("pre").textContent = state.failure?.details ?? "";
   });
+}
+
+// What the status line speaks of, for tools and tests to read: the engine of the run on screen,
+// the model's steps, whether it was restored from the autosave and can train on, and whether
+// the run was stopped.
+function showModel(data, state) {
+  const { model, run } = state;
+  const facts = { engine: runOf(state)?.settings.engine, modelStep: model?.step, canTrain: model?.canTrain,
+                  restored: model?.restored || undefined, stopped: run?.stopped || undefined };
+  for (const [key, value] of Object.entries(facts)) {
+    if (value === undefined || value === null) delete data[key];
+    else data[key] = String(value);
+  }
 }

@@ -2,6 +2,7 @@
 import { formatSeconds } from "../format.js";
 import { readForm, field } from "../form.js";
 import { DATASETS, MODEL_SHAPE, TRAIN_SETTINGS } from "../settings.js";
+import { runOf } from "../state.js";
 import { LossChart } from "../widgets/chart.js";
 
 const $ = (id) => document.getElementById(id);
@@ -12,6 +13,7 @@ export function mountTrain(store, app) {
   const plannedSteps = readForm(["steps"]).values.steps;
   chart.reset(plannedSteps); // before the first run: the settings' length
   $("progress").textContent = `step 0 / ${plannedSteps}`;
+  Object.assign($("progress").dataset, { step: 0, steps: plannedSteps });
   $("train-form").addEventListener("submit", (event) => {
     event.preventDefault();
     const { values, problems } = readForm(TRAIN_SETTINGS);
@@ -34,24 +36,28 @@ export function mountTrain(store, app) {
     if (dataset !== previous?.dataset && dataset) showDataset(dataset);
     const vocabulary = dataset?.report?.vocab_size;
     if (vocabulary && !run && vocabulary !== previous?.dataset?.report?.vocab_size) chart.setVocabulary(vocabulary);
-    if (run !== previous?.run && run) {
-      if (run.startedAt !== previous?.run?.startedAt) {
-        chart.reset(run.numSteps);
-        if (vocabulary) chart.setVocabulary(vocabulary); // (the run's dataset: it starts on it)
-      }
-      chart.add(run.losses.slice(previous?.run?.startedAt === run.startedAt ? previous.run.losses.length : 0));
-      showProgress(run);
-      // Every loss of a finished run, as Python computed it, for tools and tests to read.
-      if (run.seconds !== undefined) $("chart").dataset.losses = JSON.stringify(run.losses);
+    const record = runOf(state), before = previous && runOf(previous);
+    if (!run || (run === previous?.run && record === before)) return;
+    const numSteps = record.settings.steps;
+    const sameRun = run.startedAt === previous?.run?.startedAt && record.id === before?.id;
+    if (!sameRun) {
+      chart.reset(numSteps);
+      if (vocabulary) chart.setVocabulary(vocabulary); // (the run's dataset: it starts on it)
     }
+    chart.add(record.losses.slice(sameRun ? before.losses.length : 0));
+    showProgress(run, numSteps, record.losses);
+    // Every loss of a finished run, as Python computed it, for tools and tests to read.
+    if (run.seconds !== undefined) $("chart").dataset.losses = JSON.stringify(record.losses);
   });
   return chart;
 }
 
-function showProgress({ step, numSteps, losses, startedAt, seconds, stepsBefore = 0 }) {
+function showProgress({ step, startedAt, seconds, stepsBefore = 0 }, numSteps, losses) {
   const elapsed = seconds ?? (performance.now() - startedAt) / 1000;
   const rate = step > stepsBefore && elapsed > 0 ? (step - stepsBefore) / elapsed : 0;
-  $("progress").textContent = `step ${step} / ${numSteps}`;
+  const progress = $("progress");
+  progress.textContent = `step ${step} / ${numSteps}`;
+  Object.assign(progress.dataset, { step, steps: numSteps });
   $("progress-bar").value = step / numSteps;
   $("loss").textContent = losses.length ? losses.at(-1).toFixed(4) : "—";
   $("speed").textContent = rate ? `${rate.toFixed(rate < 10 ? 1 : 0)} steps/s` : "";

@@ -3,6 +3,8 @@
 // the health of each weight matrix, and a slider back to any kept step, with names sampled
 // there.
 import { megabytes, quoteToken, shortToken } from "../format.js";
+import { latestOnly } from "../latest.js";
+import { Heatmap } from "../widgets/heatmap.js";
 import { Scatter } from "../widgets/scatter.js";
 import { sparkline } from "../widgets/sparkline.js";
 
@@ -45,23 +47,12 @@ export function mountViews(store, app) {
   $("views-shown").addEventListener("change", () => app.watch({ shown: $("views-shown").checked }));
   $("probe").addEventListener("change", () => app.watch({ probe: $("probe").value.trim() }));
 
-  // The slider snaps to the kept steps; one request at a time, the latest position next.
-  let travelling = false, wanted = null;
-  $("scrub").addEventListener("input", async () => {
-    const kept = store.state.views?.kept ?? [];
-    wanted = nearestKept(kept, Number($("scrub").value));
-    $("scrub-step").textContent = `step ${wanted}`;
-    if (travelling) return;
-    travelling = true;
-    try {
-      while (wanted !== null) {
-        const step = wanted;
-        wanted = null;
-        await app.travel(step);
-      }
-    } finally {
-      travelling = false;
-    }
+  // The slider snaps to the kept steps.
+  const travel = latestOnly((step) => app.travel(step));
+  $("scrub").addEventListener("input", () => {
+    const step = nearestKept(store.state.views?.kept ?? [], Number($("scrub").value));
+    $("scrub-step").textContent = `step ${step}`;
+    travel(step);
   });
 
   store.subscribe((state, previous) => {
@@ -112,44 +103,23 @@ function drawFrame(frame, tokens, positions) {
 }
 
 // Per layer, a heatmap per head: row i is what position i (reading the token shown) attends to.
-// The tables are built once per probe word and shape, and their cells updated in place.
+// The heatmaps are built once per probe word and shape, and filled in place.
+let heatmaps = [];
+
 function drawAttention({ attention, probe_tokens: inputs, step }) {
   const box = $("probe-attention");
   box.dataset.step = step;
   const shape = JSON.stringify([inputs, attention.length, attention[0].length]);
-  if (box.dataset.shape !== shape) buildAttention(box, attention, inputs, shape);
-  const rows = box.querySelectorAll('[data-testid="probe-attention-row"]');
-  let r = 0;
-  for (const row of attention.flat(2)) { // layer by layer, head by head, row by row: as built
-    const element = rows[r++];
-    element.dataset.weights = JSON.stringify(row);
-    row.forEach((weight, j) => element.cells[j + 1].style.setProperty("--w", weight));
+  if (box.dataset.shape !== shape) {
+    box.dataset.shape = shape;
+    heatmaps = attention.flatMap((heads, layer) => heads.map((rows, head) => new Heatmap({
+      caption: `layer ${layer} · head ${head}`, columns: inputs.map(shortToken),
+      rows: rows.map((_, i) => ({ label: shortToken(inputs[i]), data: { testid: "probe-attention-row", layer, head, row: i } })),
+      title: (i, j) => `${shortToken(inputs[i])} attending to ${shortToken(inputs[j])}`,
+    })));
+    box.replaceChildren(...heatmaps.map((map) => map.table));
   }
-}
-
-function buildAttention(box, attention, inputs, shape) {
-  box.dataset.shape = shape;
-  box.replaceChildren(...attention.flatMap((heads, layer) => heads.map((rows, head) => {
-    const table = document.createElement("table");
-    table.className = "heatmap";
-    table.createCaption().textContent = `layer ${layer} · head ${head}`;
-    const header = table.createTHead().insertRow();
-    header.insertCell();
-    for (const input of inputs) header.insertCell().textContent = shortToken(input);
-    const body = table.createTBody();
-    rows.forEach((_, i) => {
-      const row = body.insertRow();
-      Object.assign(row.dataset, { testid: "probe-attention-row", layer, head, row: i });
-      row.insertCell().textContent = shortToken(inputs[i]);
-      inputs.forEach((input, j) => {
-        const cell = row.insertCell();
-        if (j > i) return; // (the future: masked)
-        cell.className = "weight";
-        cell.title = `${shortToken(inputs[i])} attending to ${shortToken(input)}`;
-      });
-    });
-    return table;
-  })));
+  attention.flat().forEach((rows, k) => heatmaps[k].fill(rows)); // layer by layer, head by head: as built
 }
 
 // Per weight matrix: log10 of the update / weight ratio (dashed: 1e-3), and the gradient norm.

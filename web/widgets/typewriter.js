@@ -17,8 +17,8 @@ export class Typewriter {
     this.list.replaceChildren();
   }
 
-  // chars: [[sample, char, prob], ...]; [sample, undefined, log_prob, novel] ends name number
-  // `sample`.
+  // chars: generate's events (python.js): {sample, char, prob} for each character, and
+  // {sample, name, log_prob, novel} at the end of name number `sample`.
   push(chars) {
     if (this.flushed) return; // stopped: what was still on its way is not shown
     this.queue.push(...chars);
@@ -62,7 +62,7 @@ export class Typewriter {
 
   // Show one character, or the end of a name with its log-probability and whether it is
   // new (null: unknown); return whether a character was typed.
-  show([sample, char, prob, novel]) {
+  show({ sample, char, prob, log_prob: logprob, novel }) {
     let item = this.list.children[sample];
     if (!item) {
       item = document.createElement("li");
@@ -70,8 +70,7 @@ export class Typewriter {
       item.className = "typing empty";
       this.list.append(item);
     }
-    if (char === undefined || char === null) {
-      const logprob = prob;
+    if (char === undefined) {
       item.classList.remove("typing");
       item.dataset.logprob = String(logprob);
       item.dataset.logprobShown = logprob.toFixed(2);

@@ -1,0 +1,111 @@
+// Loading: start Python, then the dataset and the model the page should show, in named steps.
+// Also a restart of Python, which loads again with what the page has.
+import { megabytes } from "../format.js";
+import { runOf } from "../state.js";
+import * as storage from "../storage.js";
+import { DEFAULT_SOURCE, datasetLabel } from "./datasets.js";
+import { fromStorage } from "./models.js";
+
+export const loading = {
+  // linked: what the page was opened with ({source, link}); shape: the model's settings on
+  // screen; problems: what was wrong with the link. Returns the autosaved run it restored, if any.
+  async load({ shape, linked, problems = [] }) {
+    if (linked) this.store.update({ linked });
+    let restored = null;
+    await this.attempt(async () => {
+      await this.startPython();
+      // The page's own dataset and model after a restart; else the autosaved run, if it is this address's.
+      restored = this.state.dataset ? null : await this.savedRun(this.state.linked.link);
+      if (restored) this.store.update({ runs: restored.runs });
+      await this.useDataset(this.wantedDataset(restored)) || (await this.useDataset(DEFAULT_SOURCE));
+      if (restored) this.store.update({ run: restored.run, model: restored.model, batch: restored.batch });
+      if (shape) await this.describe(shape);
+      if (problems.length) this.store.update({ message: problems.join("\n") }); // (the link's)
+      if (!(await this.reopenModel(Boolean(restored)))) restored = null;
+      this.store.update({ loadPhases: { ...this.state.loadPhases, ready: Math.round(performance.now()) } });
+    });
+    if (shape && this.state.phase === "ready") this.warmUp(shape);
+    return restored;
+  },
+
+  // Python and our package, loading's news on the status line.
+  async startPython() {
+    let text = "Starting…";
+    const onEvent = (event) => {
+      if (event.type === "status") text = event.text;
+      const bytes = event.type === "download" && event.total ? ` ${megabytes(event.loaded)} of ${megabytes(event.total)} MB` : "";
+      this.store.update({ status: `${text}${bytes}` });
+    };
+    const { phases } = await this.python.request("load", {}, onEvent);
+    if (!this.state.shown) await this.python.request("watch", { shown: false }); // (a new worker shows them)
+    // (for tools/bench.py: the worker's phases, from its start; then the page's, from its)
+    this.store.update({ loadPhases: { ...phases, "python requested": Math.round(performance.now()) } });
+  },
+
+  // The dataset to load: the model's own first (after a restart, or from the autosave), so it
+  // can go on training; else the one the page had, else the link's.
+  wantedDataset(restored) {
+    const usable = (source) => (["builtin", "custom"].includes(source?.kind) ? source : null);
+    const modelSource = (state) => state?.model && runOf(state, state.model.run).source;
+    return usable(modelSource(this.state)) ?? this.state.dataset?.source ?? usable(modelSource(restored))
+      ?? this.state.linked.source;
+  },
+
+  // The autosaved run, if there is one for this address.
+  async savedRun(link) {
+    try {
+      const saved = fromStorage(await storage.loadSaved());
+      return saved && (!link || saved.link === link) ? saved : null;
+    } catch (error) {
+      this.store.update({ message: `Your last model can't be kept in this browser (${error.message}); the page works without it.` });
+      return null;
+    }
+  },
+
+  // Open the page's kept checkpoint in the new worker, and say Ready; false (and no model) if
+  // there is none or Python refuses it. fromAutosave: the checkpoint came from the browser's storage.
+  async reopenModel(fromAutosave) {
+    const { model } = this.state;
+    if (model?.checkpoint && (await this.reopen({ ...model, restored: fromAutosave }))) {
+      const { settings, source } = runOf(this.state, model.run);
+      this.store.update({ phase: "ready", status: `Ready — restored the model trained for ${model.step} steps ` +
+        `with the ${settings.engine} engine${fromAutosave ? ` on ${datasetLabel(source)}` : ""}` });
+      return true;
+    }
+    this.store.update({ phase: "ready", status: "Ready", model: null, views: null });
+    return false;
+  },
+
+  // Open a kept checkpoint in the worker; false if Python refuses it.
+  async reopen(model) {
+    this.store.update({ status: "Restoring the trained model…" });
+    const { engine } = runOf(this.state, model.run).settings;
+    try {
+      const opened = await this.python.request("open", { checkpoint: model.checkpoint, engine });
+      this.store.update({ model: { ...model, canTrain: opened.can_train } });
+      await this.freshViews();
+      return true;
+    } catch (error) {
+      if (error.fatal) throw error;
+      this.store.update({ message: `The trained model could not be restored: ${error.message}` });
+      return false;
+    }
+  },
+
+  // Compile the fast engine's kernels for this shape while the page waits (quietly: a failure
+  // here only means the first steps compile them).
+  async warmUp(shape) {
+    try {
+      await this.python.request("warm_up", shape);
+    } catch (error) {
+      if (!error.fatal) console.info(`microgpt: warm-up skipped (${error.message})`);
+    }
+  },
+
+  restart(shape) {
+    this.typewriter.reset();
+    this.store.update({ phase: "loading", status: "Restarting Python…", message: "", failure: null, inside: null });
+    this.python.restart();
+    return this.load({ shape });
+  },
+};
