@@ -15,7 +15,7 @@ from pathlib import Path
 
 from microgpt import GPTConfig, Trainer, load_docs, sample_name
 from microgpt.settings import DEFAULTS
-from tools import bench_load
+from tools import bench_engines, bench_load
 
 ROOT = Path(__file__).resolve().parent.parent
 NAMES = ROOT / "data" / "names.txt"
@@ -280,3 +280,5 @@ def run(site_url):
     print(views_table(cpython, browser))
     print("\nLoading (Chromium, served from this machine; the median of a few loads):\n")
     print(bench_load.table(browser["loading"]))
+    print("\nEvery engine (issue 18; each a fresh browser, cold; the first run pays for the engine's JIT):\n")
+    print(bench_engines.table(bench_engines.figures(ROOT / "dist")))

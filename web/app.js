@@ -44,15 +44,19 @@ export class App {
   }
 
   // Run a request; bad input is shown and the page goes back to ready. A failure of Python
-  // itself has been reported by the client's onFailure already.
+  // itself has been reported by the client's onFailure already. An error of the page's own (a
+  // bug, or something this browser lacks) is said too, never left as an endless "Training…",
+  // and then thrown on, so that it shows in the console.
   async attempt(action) {
     try {
       await action();
     } catch (error) {
-      if (!(error instanceof PythonError)) throw error; // a bug, not bad input: let it show
-      if (error.fatal) return;
+      if (error instanceof PythonError && error.fatal) return;
+      const badInput = error instanceof PythonError;
       const busy = ["training", "generating"].includes(this.state.phase);
-      this.store.update({ message: error.message, ...(busy ? { phase: "ready", status: "Ready" } : {}) });
+      this.store.update({ message: badInput ? error.message : `Something went wrong in the page: ${error.message}`,
+                          ...(busy ? { phase: "ready", status: "Ready" } : {}) });
+      if (!badInput) throw error;
     }
   }
 }

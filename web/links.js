@@ -20,13 +20,18 @@ export async function unpackData(text, maxBytes) {
   return collect(new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate-raw")), maxBytes);
 }
 
+// (Read chunk by chunk with a reader: WebKit's streams can't be iterated with for await.)
 async function collect(stream, maxBytes = Infinity) {
+  const reader = stream.getReader();
   const chunks = [];
   let length = 0;
-  for await (const chunk of stream) {
-    length += chunk.length;
-    if (length > maxBytes) throw new Error(`it unpacks to more than ${maxBytes} bytes`);
-    chunks.push(chunk);
+  for (let read = await reader.read(); !read.done; read = await reader.read()) {
+    length += read.value.length;
+    if (length > maxBytes) {
+      reader.cancel();
+      throw new Error(`it unpacks to more than ${maxBytes} bytes`);
+    }
+    chunks.push(read.value);
   }
   const bytes = new Uint8Array(length);
   let offset = 0;

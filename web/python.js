@@ -27,7 +27,7 @@
 //                                       → {step, num_steps, stopped}
 //                                         [{type: "started", num_steps, num_params},
 //                                          {type: "progress", step, num_steps, losses}: the new
-//                                          losses, after each chunk of steps (~50 ms),
+//                                          losses, after each chunk of steps (50–200 ms),
 //                                          {type: "views", ...views' result}: at the start, at
 //                                          most every 250 ms, and at the end]
 //   generate {samples, temperature, seed, prefix}

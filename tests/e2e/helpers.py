@@ -83,9 +83,10 @@ def progress(page):
     return int(shown["step"]), int(shown["steps"])
 
 
-def cpython_session(steps, seed, n_embd, n_head, n_layer, block_size, engine):
-    """The package on CPython, trained as the page trains; also every loss."""
-    session = Session((ROOT / "data" / "names.txt").read_text(encoding="utf-8"))
+def cpython_session(steps, seed, n_embd, n_head, n_layer, block_size, engine, text=None):
+    """The package on CPython, trained as the page trains (on names.txt, or this text); also
+    every loss."""
+    session = Session(text or (ROOT / "data" / "names.txt").read_text(encoding="utf-8"))
     session.start_training(steps, seed, n_embd, n_head, n_layer, block_size, engine)
     losses = []
     while len(losses) < steps:
@@ -93,6 +94,6 @@ def cpython_session(steps, seed, n_embd, n_head, n_layer, block_size, engine):
     return session, losses
 
 
-def cpython_names(session, samples, temperature, seed=None):
+def cpython_names(session, samples, temperature, seed=None, prefix=""):
     """The names the package generates on CPython, as the page asks for them."""
-    return [event["name"] for event in session.generate(samples, temperature, seed) if "name" in event]
+    return [event["name"] for event in session.generate(samples, temperature, seed, prefix) if "name" in event]

@@ -1,0 +1,181 @@
+"""A shared link opens in whatever browser a person has: the same lean walk through the page in
+Chromium, Firefox and WebKit, each checked against CPython.
+
+One page per engine, on a server of its own, carries the whole walk: each test goes on from
+where the one before it left the page (the last takes the server away). Where an engine can't
+be had here, its tests skip with the reason; on CI (CI is set) that is a failure instead.
+"""
+import json
+import os
+
+import pytest
+
+from tools import engines
+
+from .helpers import ROOT, cpython_names, cpython_session, start_server, url_of
+
+TRAIN = dict(steps=150, seed=7, n_embd=16, n_head=4, n_layer=1, block_size=8, engine="fast")
+PREFIX, SAMPLE_SEED = "ma", 5
+UPLOADED = dict(TRAIN, steps=20)
+# When the stop button is clicked, and when the page is Ready again (performance.now(), ms).
+TIME_THE_STOP = """(() => {
+    document.addEventListener("click", (event) => {
+        if (event.target.closest("[data-testid=stop]")) { window.stopClickedAt = performance.now(); window.readyAt = null; }
+    }, true);
+    new MutationObserver(() => {
+        if (window.stopClickedAt && !window.readyAt && document.body.dataset.state === "ready") window.readyAt = performance.now();
+    }).observe(document.body, {attributes: true, attributeFilter: ["data-state"]});
+    return true;
+})()"""
+# The step of the model autosaved in IndexedDB (storage.js), or null.
+SAVED_STEP = """new Promise((resolve) => {
+    const request = indexedDB.open("microgpt", 1);
+    request.onsuccess = () => {
+        const get = request.result.transaction("autosave").objectStore("autosave").get("last");
+        get.onsuccess = () => { request.result.close(); resolve(get.result?.model?.step ?? null); };
+    };
+})"""
+# The dataset in the page's address, unpacked (links.js).
+LINKED_DATASET = """import("./links.js").then(async ({ dataInFragment, unpackData }) =>
+    new TextDecoder().decode(await unpackData(dataInFragment(location.hash), 1e6)))"""
+OFFLINE_COPY = """(async () => (await navigator.serviceWorker.getRegistration())?.active?.state === "activated"
+    && (await caches.keys()).some((name) => name.startsWith("microgpt-")))()"""
+
+
+@pytest.fixture(scope="module")
+def expected():
+    """What CPython computes for the walk: the names, the prefixed names, one Look inside turn."""
+    session, _ = cpython_session(**TRAIN)
+    names = cpython_names(session, 8, 0.5)
+    prefixed = cpython_names(session, 5, 0.5, SAMPLE_SEED, PREFIX)
+    session.inspect_start(0.5, SAMPLE_SEED, PREFIX)
+    return dict(names=names, prefixed=prefixed, turn=session.inspect_step())
+
+
+@pytest.fixture(scope="module", params=engines.NAMES)
+def browser_page(request, dist):
+    """(engine, the URL of its own server, that server): one page of one engine, for the walk."""
+    reason = engines.missing(request.param)
+    if reason:
+        (pytest.fail if os.environ.get("CI") else pytest.skip)(reason)
+    server = start_server(dist)
+    if request.param == "chromium":
+        engine = engines.Chromium(request.getfixturevalue("browser"))
+    else:
+        engine = {"firefox": engines.Firefox, "webkit": engines.WebKit}[request.param]()
+    yield engine, url_of(server), server
+    engine.close()
+    server.shutdown()
+    server.server_close()
+
+
+def generate(engine, samples, sample_seed="", prefix=""):
+    engine.fill("sample-count", samples)
+    engine.fill("sample-seed", sample_seed)
+    engine.fill("prefix", prefix)
+    engine.fill("pace", 0)
+    engine.click("generate")
+    engine.wait_for_state("ready")
+    return engine.texts("sample")
+
+
+def train(engine, steps):
+    """Train with the form's settings until the run's last step, and the page is Ready."""
+    engine.click("train")
+    engine.wait_for(f"document.querySelector('[data-testid=progress]').dataset.step === '{steps}'"
+                    " && document.body.dataset.state === 'ready'")
+
+
+def test_ready_from_the_memory_snapshot(browser_page):
+    engine, url, _ = browser_page
+    engine.goto(url + "?" + "&".join(f"{k}={v}" for k, v in TRAIN.items()))
+    engine.wait_for_state("ready")
+    phases = json.loads(engine.evaluate("document.body.dataset.loadPhases"))
+    assert phases["snapshot"] is True, f"{engine.name} started from a plain boot: {phases}"
+
+
+def test_training_gives_cpythons_names(browser_page, expected):
+    engine, *_ = browser_page
+    train(engine, TRAIN["steps"])
+    assert engine.data_of("progress")["steps"] == "150"
+    assert generate(engine, 8) == expected["names"]
+
+
+def test_a_prefix_and_a_sampling_seed_give_cpythons_names(browser_page, expected):
+    engine, *_ = browser_page
+    assert generate(engine, 5, SAMPLE_SEED, PREFIX) == expected["prefixed"]
+
+
+def test_a_look_inside_step_shows_cpythons_probabilities(browser_page, expected):
+    engine, *_ = browser_page  # (the prefix and the sampling seed are still in the form)
+    engine.click("restart-name")
+    engine.wait_for("!document.querySelector('[data-testid=step]').disabled")
+    engine.click("step")
+    engine.wait_for("document.querySelector('[data-testid=inside-state]').dataset.pos === '0'")
+    shown = engine.evaluate("[...document.querySelectorAll('[data-testid=dist-row]')].map(row => Number(row.dataset.prob))")
+    assert shown == pytest.approx(expected["turn"]["probs"], abs=1e-14, rel=0)
+    assert engine.data_of("inside-state")["token"] == expected["turn"]["token"] == PREFIX[0]
+
+
+def test_stop_mid_run_is_ready_within_half_a_second(browser_page):
+    engine, *_ = browser_page
+    engine.fill("steps", 5000)
+    engine.evaluate(TIME_THE_STOP)
+    engine.click("train")
+    engine.wait_for("Number(document.querySelector('[data-testid=progress]').dataset.step) >= 3")
+    engine.click("stop")
+    engine.wait_for_state("ready")
+    stopped_in = engine.wait_for("window.readyAt && window.readyAt - window.stopClickedAt")
+    assert engine.data_of("status")["stopped"] == "true"
+    assert stopped_in < 500, f"{engine.name}: Ready {stopped_in:.0f} ms after Stop"
+
+
+def test_a_reload_restores_the_autosaved_model(browser_page):
+    engine, *_ = browser_page
+    step = engine.data_of("status")["modelStep"]
+    names = generate(engine, 4, sample_seed=3)
+    engine.wait_for(f"{SAVED_STEP}.then((saved) => String(saved) === {json.dumps(step)})", timeout=30)
+    engine.reload()
+    engine.wait_for_state("ready")
+    status = engine.data_of("status")
+    assert (status.get("restored"), status["modelStep"]) == ("true", step)
+    assert generate(engine, 4, sample_seed=3) == names
+
+
+def test_an_uploaded_dataset_trains_as_cpython_trains_on_it(browser_page, tmp_path):
+    engine, *_ = browser_page
+    upload = tmp_path / "cities.txt"
+    upload.write_text((ROOT / "tests" / "data" / "cities.txt").read_text(encoding="utf-8"), encoding="utf-8")
+    engine.select("dataset-choice", "custom")
+    engine.upload("dataset-file", upload)
+    engine.wait_for("document.querySelector('[data-testid=dataset-report]').textContent.includes('cities.txt')")
+    engine.wait_for_state("ready")
+    engine.fill("steps", UPLOADED["steps"])
+    train(engine, UPLOADED["steps"])
+    session, _ = cpython_session(**UPLOADED, text=upload.read_text(encoding="utf-8"))
+    assert generate(engine, 5, sample_seed=3) == cpython_names(session, 5, 0.5, 3)
+    # The address now carries the dataset, compressed: it unpacks to the file.
+    assert engine.evaluate(LINKED_DATASET) == upload.read_text(encoding="utf-8")
+
+
+def test_offline_the_page_reloads_and_trains(browser_page, expected):
+    engine, url, server = browser_page
+    if not engine.evaluate("'serviceWorker' in navigator && window.isSecureContext"):
+        pytest.skip(f"{engine.name} runs no service worker for http://127.0.0.1 here, so the page has no offline copy")
+    engine.wait_for(OFFLINE_COPY, timeout=60)
+    # Once the service worker answers a navigation itself, take the server away.
+    for _ in range(40):
+        engine.reload()
+        engine.wait_for_state("ready")
+        if engine.evaluate("performance.getEntriesByType('navigation')[0].workerStart > 0"):
+            break
+    server.shutdown()
+    server.server_close()
+    engine.reload()
+    engine.wait_for_state("ready")
+    engine.select("dataset-choice", "names")
+    engine.wait_for("document.querySelector('[data-testid=dataset-choice]').value === 'names'")
+    engine.wait_for_state("ready")
+    engine.fill("steps", TRAIN["steps"])
+    train(engine, TRAIN["steps"])
+    assert generate(engine, 8) == expected["names"]
