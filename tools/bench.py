@@ -16,6 +16,7 @@ from pathlib import Path
 from microgpt import GPTConfig, Trainer, load_docs, sample_name
 from microgpt.settings import DEFAULTS
 from tools import bench_engines, bench_load
+from tools.bench_engines import SECONDS_UNTIL_STATE
 
 ROOT = Path(__file__).resolve().parent.parent
 NAMES = ROOT / "data" / "names.txt"
@@ -72,20 +73,6 @@ def set_settings(page, **values):
 
 def wait_ready(page):
     page.wait_for_function("document.body.dataset.state === 'ready'", timeout=600_000, polling=20)
-
-
-# A promise of the seconds from clicking the control with data-testid `press` to the page's
-# data-state becoming `state`.
-SECONDS_UNTIL_STATE = """([press, state]) => new Promise(resolve => {
-    const start = performance.now();
-    new MutationObserver((_, observer) => {
-        if (document.body.dataset.state === state) {
-            observer.disconnect();
-            resolve((performance.now() - start) / 1000);
-        }
-    }).observe(document.body, {attributes: true, attributeFilter: ['data-state']});
-    document.querySelector(`[data-testid=${press}]`).click();
-})"""
 
 
 def train_seconds(page, steps, **settings):

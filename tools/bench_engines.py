@@ -9,21 +9,24 @@ from microgpt.settings import DEFAULTS
 from tools import engines
 from tools.bench_load import serve
 
-# Seconds from pressing Train to Ready again, measured in the page (no driver in between).
-TRAIN_SECONDS = """new Promise((resolve) => {
+# A promise of the seconds from clicking the control with data-testid `press` to the page's
+# data-state becoming `state`, measured in the page (no driver in between). (tools/bench.py
+# times its presses with it too.)
+SECONDS_UNTIL_STATE = """([press, state]) => new Promise(resolve => {
     const start = performance.now();
     new MutationObserver((_, observer) => {
-        if (document.body.dataset.state !== "ready") return;
-        observer.disconnect();
-        resolve((performance.now() - start) / 1000);
-    }).observe(document.body, {attributes: true, attributeFilter: ["data-state"]});
-    document.querySelector("[data-testid=train]").click();
+        if (document.body.dataset.state === state) {
+            observer.disconnect();
+            resolve((performance.now() - start) / 1000);
+        }
+    }).observe(document.body, {attributes: true, attributeFilter: ['data-state']});
+    document.querySelector(`[data-testid=${press}]`).click();
 })"""
-DRIVERS = {"chromium": engines.Chromium, "firefox": engines.Firefox, "webkit": engines.WebKit}
+TRAIN_SECONDS = f"({SECONDS_UNTIL_STATE})(['train', 'ready'])"
 
 
 def engine_figures(name, url):
-    engine = DRIVERS[name]()
+    engine = engines.DRIVERS[name]()
     try:
         engine.goto(url)
         engine.wait_for_state("ready", timeout=300)

@@ -20,7 +20,6 @@ FIREFOX = Path("/usr/bin/firefox-esr")
 WEBKIT_DRIVER = Path("/usr/bin/WebKitWebDriver")
 MINIBROWSER = Path("/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser")
 PUPPETEER = ROOT / "node_modules" / "puppeteer-core"
-NAMES = ["chromium", "firefox", "webkit"]
 
 
 def by_testid(testid):
@@ -37,7 +36,7 @@ def missing(name):
     }[name]
     for path, fix in needs:
         if not path or not Path(path).exists():
-            return f"{name}: {path or 'Xvfb'} is missing ({fix}; test.sh does both)"
+            return f"{name}: {path or 'Xvfb'} is missing ({fix}; test.sh installs it)"
     if name == "webkit":
         try:
             import selenium  # noqa: F401
@@ -228,3 +227,8 @@ class WebKit(Engine):
         finally:
             self.screen.terminate()
             self.screen.wait(timeout=10)
+
+
+# The engines by name, in the order the tests and the benchmark take them.
+DRIVERS = {"chromium": Chromium, "firefox": Firefox, "webkit": WebKit}
+NAMES = list(DRIVERS)

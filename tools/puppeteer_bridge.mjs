@@ -9,9 +9,6 @@ import puppeteer from "puppeteer-core";
 const [browserName, executablePath] = process.argv.slice(2);
 const browser = await puppeteer.launch({ browser: browserName, executablePath, headless: true });
 const page = await browser.newPage();
-const problems = []; // what the page threw or logged as an error, taken by `problems`
-page.on("pageerror", (error) => problems.push(String(error)));
-page.on("console", (message) => message.type() === "error" && problems.push(message.text()));
 
 const methods = {
   goto: async (url) => { await page.goto(url); },
@@ -21,7 +18,6 @@ const methods = {
   fill: (selector, value) => page.locator(selector).fill(value),
   select: (selector, value) => page.select(selector, value),
   upload: async (selector, path) => (await page.$(selector)).uploadFile(path),
-  problems: () => problems.splice(0),
   close: () => browser.close(),
 };
 

@@ -59,10 +59,9 @@ def browser_page(request, dist):
     if reason:
         (pytest.fail if os.environ.get("CI") else pytest.skip)(reason)
     server = start_server(dist)
-    if request.param == "chromium":
-        engine = engines.Chromium(request.getfixturevalue("browser"))
-    else:
-        engine = {"firefox": engines.Firefox, "webkit": engines.WebKit}[request.param]()
+    # (Chromium: a context in the suite's own browser)
+    browser = [request.getfixturevalue("browser")] if request.param == "chromium" else []
+    engine = engines.DRIVERS[request.param](*browser)
     yield engine, url_of(server), server
     engine.close()
     server.shutdown()
