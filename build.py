@@ -137,6 +137,21 @@ def make_snapshot(out):
     return out
 
 
+def train_default_run(models):
+    """The default run (the default dataset and settings), trained in dist/'s Pyodide
+    (tools/train_default.mjs): the model a first visit opens, as the CLI's checkpoint JSON
+    named as the page names a download, and its losses."""
+    from microgpt.settings import DEFAULTS  # (settings_table() put py/ on the path)
+
+    name, entry = next(iter(builtin_datasets().items()))
+    dataset = DIST / "data" / entry["file"]
+    models.mkdir()
+    stem = f"microgpt-{name}-{DEFAULTS['steps']}steps-seed{DEFAULTS['seed']}"
+    checkpoint, losses = models / f"{stem}.json", models / f"{stem}.losses.json"
+    run(["node", str(ROOT / "tools" / "train_default.mjs"), str(DIST), str(dataset), str(checkpoint), str(losses)])
+    return {"checkpoint": versioned(checkpoint), "losses": versioned(losses)}
+
+
 def versioned(path):
     """A relative URL with the file's hash as a query, so a changed file is never a stale cache hit.
 
@@ -189,6 +204,7 @@ def build():
     }
     (DIST / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
     manifest["snapshot"] = versioned(make_snapshot(DIST / "snapshot.bin.gz"))
+    manifest["model"] = train_default_run(DIST / "models")
     (DIST / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
     seal(DIST, precache=[name for name, entry in builtin_datasets().items()][0])
     print(f"built {DIST.relative_to(ROOT)}/ ({ours.name})")

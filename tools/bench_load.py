@@ -2,6 +2,7 @@
 cache), warm (second visit, through the service worker) and without the memory snapshot; the
 time to the first generated name; and the bytes a first visit transfers. Run by tools/bench.py.
 """
+import gzip
 import json
 import statistics
 import time
@@ -45,22 +46,35 @@ def load_seconds(page, url):
     return time.perf_counter() - start, json.loads(page.evaluate("document.body.dataset.loadPhases"))
 
 
-def first_name_seconds(browser, url):
-    """Open the page cold, train the default run, Generate: seconds to the first character."""
+def first_name_seconds(browser, url, train=True):
+    """Open the page cold, train the default run (or not: the model trained at build time is
+    there), Generate: seconds to the first character."""
     context = browser.new_context()
     page = context.new_page()
     start = time.perf_counter()
     page.goto(url)
     wait_state(page, "ready")
     page.get_by_test_id("pace").fill("0")
-    page.get_by_test_id("train").click()
-    wait_state(page, "training")
-    wait_state(page, "ready")
+    if train:
+        page.get_by_test_id("train").click()
+        wait_state(page, "training")
+        wait_state(page, "ready")
     page.get_by_test_id("generate").click()
     page.wait_for_function("document.querySelector('[data-testid=sample]')?.textContent.length > 0", polling=5)
     seconds = time.perf_counter() - start
     context.close()
     return seconds
+
+
+# What the lesson adds to a first visit: its scripts, and the model trained at build time.
+LESSON_FILES = ("panels/lesson.js", "actions/lesson.js", "widgets/loop-code.js")
+
+
+def lesson_bytes(dist):
+    """(raw, gzipped) bytes of the lesson's scripts, and of the built model's files."""
+    sizes = lambda paths: (sum(len(path.read_bytes()) for path in paths),
+                           sum(len(gzip.compress(path.read_bytes(), 6)) for path in paths))
+    return sizes([dist / name for name in LESSON_FILES]), sizes(sorted((dist / "models").iterdir()))
 
 
 def figures(browser, dist):
@@ -92,6 +106,8 @@ def figures(browser, dist):
     result["warm"] = statistics.median(warm[2:])  # (the first reloads may still go to the network)
     context.close()
     result["first name"] = first_name_seconds(browser, url)
+    result["first name untrained"] = statistics.median(first_name_seconds(browser, url, train=False) for _ in range(RUNS))
+    result["lesson scripts"], result["built model"] = lesson_bytes(dist)
     server.shutdown()
     # The plain boot, for comparison: the same site without its snapshot.
     server, handler, url = serve(dist, no_snapshot=True)
@@ -110,17 +126,23 @@ def table(load):
     phases = load["phases"]
     plain = load["plain phases"]
     mb = lambda n: f"{n / 1e6:.1f} MB"
+    kb = lambda n: f"{n / 1e3:.0f} kB"
     return "\n".join([
         "| measure | value |",
         "|---|---|",
         f"| Browser: cold load to Ready, snapshot (target ≤ 1.5 s) | {load['cold']:.2f} s |",
         f"| … worker: manifest / scripts / Python restored | {phases['manifest']} / {phases['scripts']} / "
         f"{phases['python ready']} ms |",
-        f"| … page: Python ready / dataset and Ready | {phases['python requested']} / {phases['ready']} ms |",
+        f"| … page: Python ready / dataset / the built model opened and Ready | {phases['python requested']} / "
+        f"{phases['dataset']} / {phases['ready']} ms |",
         f"| Browser: cold load to Ready, plain boot (no snapshot) | {load['plain']:.2f} s |",
         f"| … worker: Pyodide booted / micropip and wheel installed | {plain['python']} / {plain['python ready']} ms |",
         f"| Browser: warm load to Ready, service worker (target ≤ 1.0 s) | {load['warm']:.2f} s |",
         f"| Browser: time to first name, cold, default run (target ≤ 4.5 s) | {load['first name']:.2f} s |",
+        f"| Browser: time to first name, cold, no training (the model built in) | {load['first name untrained']:.2f} s |",
+        f"| The lesson's scripts, raw / gzipped | {kb(load['lesson scripts'][0])} / {kb(load['lesson scripts'][1])} |",
+        f"| The model trained at build time (checkpoint and losses), raw / gzipped | {kb(load['built model'][0])} / "
+        f"{kb(load['built model'][1])} |",
         f"| Bytes transferred, first visit to Ready | {mb(load['first visit bytes'])} |",
         f"| Bytes transferred, first visit with the offline copy | {mb(load['with precache bytes'])} |",
     ])

@@ -6,6 +6,7 @@ import { PythonClient, PythonError } from "./python.js";
 import { datasets } from "./actions/datasets.js";
 import { generation } from "./actions/generate.js";
 import { inside } from "./actions/inside.js";
+import { lesson } from "./actions/lesson.js";
 import { links } from "./actions/links.js";
 import { loading } from "./actions/load.js";
 import { models } from "./actions/models.js";
@@ -61,4 +62,4 @@ export class App {
   }
 }
 
-Object.assign(App.prototype, loading, datasets, training, models, generation, links, inside, views);
+Object.assign(App.prototype, loading, datasets, training, models, generation, links, inside, views, lesson);

@@ -12,6 +12,11 @@ export function readForm(names) {
   return { values, problems };
 }
 
+// Each filled control gets a "filled" event (not "change": that one acts, e.g. loads a dataset),
+// for the controls that follow another's value: the top-k and top-p inputs follow the sampling mode.
 export function fillForm(values) {
-  for (const [name, value] of Object.entries(values)) field(name).value = value ?? "";
+  for (const [name, value] of Object.entries(values)) {
+    field(name).value = value ?? "";
+    field(name).dispatchEvent(new Event("filled"));
+  }
 }

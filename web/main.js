@@ -5,6 +5,8 @@ import { App } from "./app.js";
 import { fillForm, readForm } from "./form.js";
 import { mountGenerate } from "./panels/generate.js";
 import { mountInside } from "./panels/inside.js";
+import { mountLesson } from "./panels/lesson.js";
+import { SECTIONS } from "./actions/lesson.js";
 import { mountDataset } from "./panels/dataset.js";
 import { mountModel } from "./panels/model.js";
 import { dataInFragment, unpackData } from "./links.js";
@@ -13,7 +15,7 @@ import { mountStatus } from "./panels/status.js";
 import { mountRuns } from "./panels/runs.js";
 import { mountTrain } from "./panels/train.js";
 import { mountViews } from "./panels/views.js";
-import { LIMITS, MODEL_SHAPE, settingsFromQuery } from "./settings.js";
+import { LIMITS, MODEL_SHAPE, SETTINGS, TRAIN_SETTINGS, settingsFromQuery } from "./settings.js";
 import { Store, runOf } from "./state.js";
 import { Typewriter } from "./widgets/typewriter.js";
 
@@ -37,7 +39,7 @@ store.subscribe((state, previous) => {
   const focused = document.activeElement;
   if (!previous || focused === document.body || !focused) return;
   queueMicrotask(() => {
-    if (!focused.disabled) return;
+    if (!focused.disabled || ![focused, document.body].includes(document.activeElement)) return; // (or moved on)
     const next = state.phase === "ready" && previous.phase === "generating" ? "generate" : NEXT_FOCUS[state.phase];
     document.getElementById(next)?.focus();
   });
@@ -49,6 +51,7 @@ mountViews(store, app);
 mountModel(store, app);
 mountGenerate(store, app);
 mountInside(store, app);
+mountLesson(store, app);
 window.microgptStarted = true; // (for the bootstrap check in index.html)
 
 // The dataset the link asks for: its own, packed in the fragment, or a built-in one by name.
@@ -69,9 +72,25 @@ async function linkedSource() {
   return { kind: "builtin", name: values.dataset };
 }
 
+// ?learn=SECTION opens the lesson at a section (a teacher's link per slide).
+const learn = new URLSearchParams(location.search).get("learn");
+if (learn !== null && !SECTIONS.includes(learn)) {
+  problems.push(`The link asks for a lesson section "${learn.slice(0, 40)}" that there is not; the lesson starts ` +
+    "at its beginning.");
+} else if (learn !== null) {
+  app.lessonGo(learn);
+  const section = document.getElementById(`learn-${learn}`);
+  section.scrollIntoView({ block: "start" });
+  section.focus({ preventScroll: true });
+}
+
 const source = await linkedSource();
 store.update({ message: problems.join("\n") });
 const link = location.search || location.hash ? location.search + location.hash : null;
-const restored = await app.load({ shape: readShape(), linked: { source, link }, problems });
+// A link to a run of other settings, or another dataset, is for training that one: the model
+// trained at build time is the default run only.
+const defaultRun = [...TRAIN_SETTINGS, "dataset"].every((name) => values[name] === SETTINGS[name].default)
+  && source.kind === "builtin";
+const restored = await app.load({ shape: readShape(), linked: { source, link, defaultRun }, problems });
 if (restored) fillForm({ ...runOf(restored, restored.model.run).settings, ...restored.batch?.settings });
 registerServiceWorker(store); // after Ready: its downloads don't compete with the page's

@@ -30,22 +30,28 @@
 //                                          losses, after each chunk of steps (50–200 ms),
 //                                          {type: "views", ...views' result}: at the start, at
 //                                          most every 250 ms, and at the end]
-//   generate {samples, temperature, seed, prefix}
+//   generate {samples, temperature, seed, prefix, sampling, top_k, top_p}
 //                                       → {seconds (of compute), stopped}
 //                                         [{type: "chars", chars: [...]}: what one chunk drew,
 //                                          {sample, char, prob} per character and
 //                                          {sample, name, log_prob, novel} at the end of name
 //                                          number `sample` (novel: not a training document;
 //                                          null when the run's dataset isn't here)]
-//                                         seed null: continue the run's own random stream
-//   inspect_start {temperature, seed, prefix}
+//                                         seed null: continue the run's own random stream;
+//                                         sampling: temperature, greedy, top-k (top_k) or
+//                                         top-p (top_p), as sampler.filtered; prob and
+//                                         log_prob under the distribution drawn from
+//   inspect_start {temperature, seed, prefix, sampling, top_k, top_p}
 //                                       → {source: {lines, first_line, steps: {step: line}},
 //                                          tokens, n_layer,
-//                                          n_head, block_size}: one name, a turn at a time
+//                                          n_head, block_size}: one name, a turn at a time,
+//                                          in that sampling mode
 //   inspect_step {}                     → the next turn, or null once the name is done:
 //                                          {pos, name, input, token, token_id, prob, forced,
-//                                          logits, probs, attention [layer][head][pos], kv, done}
+//                                          logits, probs, attention [layer][head][pos], kv, done}:
+//                                          probs what the token was drawn from (0: not kept)
 //   inspect_temperature {temperature}   → {probs}: the current turn's, at this temperature
+//                                          (in the same sampling mode)
 //   inspect_branch {token_id}           → the current turn with token_id forced
 //   train_more {}                       → as train: the run goes on where it stopped
 //   save {}                             → {checkpoint}: the run as checkpoint JSON
@@ -65,6 +71,20 @@
 //                                          sampled from it with a fixed seed
 //   open {checkpoint, engine}           → {step, num_steps, can_train, settings}: a run from
 //                                         checkpoint JSON; can_train: the dataset is its own
+//   open_built {}                       → as open, and {checkpoint, losses}: the default run,
+//                                          trained at build time (the manifest's model)
+//   lesson {}                           → the lesson's numbers (py/microgpt/lesson.py): the model's
+//                                          {num_params, steps_trained, num_steps, engine, n_embd,
+//                                          head_dim, tokens}, and once Look inside steps a name:
+//                                          turns [{pos, input, output, bos_prob, forced}], kv
+//                                          [{layer, pos, kind, values}], scores and attention
+//                                          [layer][head][pos], costs [{pos, with, without,
+//                                          same_logits}], temperatures [{temperature, probs,
+//                                          entropy}], choices [{sampling, top_k, top_p, probs}]
+//   lesson_run_on {temperature, seed}   → {name, turns [{pos, token, bos_prob}]}: the loop with
+//                                          BOS never drawn (the name fills the block)
+//   lesson_gradient_cost {doc}          → {engine, doc, forward_ms, backward_ms, graph_nodes
+//                                          (the reference engine's)}: timed in the worker
 //   stop {}                             → null, at once: the running train or generate ends
 //                                         between two chunks (within ~50 ms with the fast
 //                                         engine, one step with the reference engine)

@@ -17,12 +17,14 @@ export const FIELDS = {
   steps: "steps", seed: "seed", engine: "engine",
   n_embd: "n-embd", n_head: "n-head", n_layer: "n-layer", block_size: "block-size",
   temperature: "temperature", samples: "sample-count", sample_seed: "sample-seed", prefix: "prefix",
+  sampling: "sampling-mode", top_k: "top-k", top_p: "top-p",
   dataset: "dataset-choice",
 };
 
 export const TRAIN_SETTINGS = ["steps", "seed", "engine", "n_embd", "n_head", "n_layer", "block_size"];
 export const MODEL_SHAPE = ["n_embd", "n_head", "n_layer", "block_size"];
-export const GENERATE_SETTINGS = ["samples", "temperature", "sample_seed", "prefix"];
+// (The link names those that differ from their defaults: a mode other than temperature, a k or a p changed.)
+export const GENERATE_SETTINGS = ["samples", "temperature", "sample_seed", "prefix", "sampling", "top_k", "top_p"];
 
 // Parse one raw value; return [value, null] or [null, why it is not valid]. An empty
 // optional setting (one without a default) is null.

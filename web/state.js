@@ -23,12 +23,14 @@ export const INITIAL_STATE = {
   phase: "loading",
   status: "Starting…", // the status line
   message: "", // what the user should fix or know (bad settings, a failed request)
-  linked: null, // what the page was opened with (for a restart): {source, link}
+  linked: null, // what the page was opened with (for a restart): {source, link, defaultRun (it asks for
+  //   the default run: the model trained at build time will do)}
   loadPhases: null, // when each phase of loading ended, in ms (the worker's, then the page's)
   dataset: null, // the dataset to train on: {source, report, num_params}
   runs: [], // the runs: [{id, settings, source, losses, hidden}], the last few with their loss curves
   run: null, // the run on screen: {id, step, startedAt, seconds, stopped, stepsBefore}
-  model: null, // the model to sample from: {run (id), step, checkpoint (JSON), drawn, canTrain, restored}
+  model: null, // the model to sample from: {run (id), step, checkpoint (JSON), drawn, canTrain, restored,
+  //   built (trained at build time)}
   //   drawn: names drawn so far from the run's own random stream (null once unknown)
   batch: null, // the names being or last generated: {settings, first, count, seconds, stopped}
   failure: null, // why Python stopped: {details, whileLoading}
@@ -38,6 +40,9 @@ export const INITIAL_STATE = {
   //   to draw in turn), matrices, health (records so far), kept, every, snapshotBytes, names and
   //   at (after going back to a kept step)}
   shown: true, // whether the training views are shown
+  lesson: { section: "training-to-generation", data: null, runOn: null, gradCost: null, picked: null }, // the lesson:
+  //   the open section, Python's numbers for it (py/microgpt/lesson.py), a name run on past BOS and a
+  //   measured gradient cost (each with the model it is of), the flowchart box picked
 };
 
 // The record of run `id` (by default, of the run on screen), or null.

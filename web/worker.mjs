@@ -86,9 +86,9 @@ const methods = {
     return call(session.use_dataset, { data });
   },
 
-  async generate({ samples, temperature, seed, prefix }, emit) {
+  async generate({ samples, temperature, seed, prefix, sampling, top_k, top_p }, emit) {
     stopRequested = false;
-    const events = session.generate.callKwargs(withSeed({ samples, temperature, prefix }, seed));
+    const events = session.generate.callKwargs(withSeed({ samples, temperature, prefix, sampling, top_k, top_p }, seed));
     let computing = 0;
     try {
       while (!stopRequested) {
@@ -110,12 +110,24 @@ const methods = {
   views: () => call(session.views, {}),
   travel: ({ step }) => call(session.travel, { step }),
 
-  inspect_start: ({ temperature, seed, prefix }) => call(session.inspect_start, withSeed({ temperature, prefix }, seed)),
+  inspect_start: ({ temperature, seed, prefix, sampling, top_k, top_p }) =>
+    call(session.inspect_start, withSeed({ temperature, prefix, sampling, top_k, top_p }, seed)),
   inspect_step: () => call(session.inspect_step, {}),
   inspect_temperature: ({ temperature }) => call(session.inspect_temperature, { temperature }),
   inspect_branch: ({ token_id }) => call(session.inspect_branch, { token_id }),
 
   open: ({ checkpoint, engine }) => call(session.open, { text: checkpoint, engine }),
+
+  lesson: () => call(session.lesson, {}),
+  lesson_run_on: ({ temperature, seed }) => call(session.lesson_run_on, { temperature, seed }),
+  lesson_gradient_cost: ({ doc }) => call(session.lesson_gradient_cost, { doc }),
+
+  // The default run, trained at build time (tools/train_default.mjs): opened, with its losses.
+  async open_built() {
+    const [checkpoint, losses] = await Promise.all([
+      fetchText(manifest.model.checkpoint), fetchText(manifest.model.losses).then(JSON.parse)]);
+    return { checkpoint, losses, ...call(session.open, { text: checkpoint, engine: "fast" }) };
+  },
 };
 
 // Train the run on, a chunk at a time, until it is done or stopped; the views go along a few
@@ -135,6 +147,12 @@ async function trainInChunks(emit) {
   } while (progress.step < progress.num_steps && !stopRequested);
   sendViews(true); // (with a frame of the step it stopped at)
   return { step: progress.step, num_steps: progress.num_steps, stopped: stopRequested };
+}
+
+async function fetchText(path) {
+  const response = await fetch(new URL(path, base));
+  if (!response.ok) throw new BadInput(`${path.split("?")[0]} could not be downloaded (HTTP ${response.status})`);
+  return response.text();
 }
 
 async function fetchBytes(path) {

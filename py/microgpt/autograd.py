@@ -44,10 +44,17 @@ class Value:
     def __rtruediv__(self, other): return other * self**-1
 
     def backward(self):
-        # Order the graph so each node comes after all its children: a depth-first
-        # post-order, the same order as microgpt.py's recursive build_topo. It is written
-        # with an explicit stack because a recursion as deep as the graph would overflow
-        # Python's stack (Pyodide's is small).
+        # The chain rule, from the loss back to the leaves.
+        self.grad = 1
+        for v in reversed(self.graph()):
+            for child, local_grad in zip(v._children, v._local_grads):
+                child.grad += local_grad * v.grad
+
+    def graph(self):
+        """Every node this one was computed from, itself last, each after all its children: a
+        depth-first post-order, the same order as microgpt.py's recursive build_topo. It is
+        written with an explicit stack because a recursion as deep as the graph would overflow
+        Python's stack (Pyodide's is small)."""
         topo, visited = [], {self}
         stack = [(self, iter(self._children))]
         while stack:
@@ -60,8 +67,4 @@ class Value:
             else:
                 stack.pop()
                 topo.append(node)
-        # The chain rule, from the loss back to the leaves.
-        self.grad = 1
-        for v in reversed(topo):
-            for child, local_grad in zip(v._children, v._local_grads):
-                child.grad += local_grad * v.grad
+        return topo

@@ -2,6 +2,7 @@
 
     python3 -m microgpt train --data data/names.txt --steps 500 --out model.json
     python3 -m microgpt sample --model model.json --samples 20
+    python3 -m microgpt sample --model model.json --top-k 5      (or --greedy, or --top-p 0.9)
 
 Output follows microgpt.py's own format, one line per step and per sample.
 """
@@ -99,7 +100,8 @@ def sampling_stream(run_stream, seed):
 
 def print_samples(model, engine, args, rng):
     for i in range(args.samples):
-        turns, name = run(new_name(model, engine, args.temperature, rng, args.prefix))
+        turns, name = run(new_name(model, engine, args.temperature, rng, args.prefix, sampling=args.sampling,
+                                   top_k=args.top_k, top_p=args.top_p))
         print(f"sample {i + 1:2d}: {printable(name)}", flush=True)
         if args.show_probs:
             for turn in turns[len(args.prefix):]:  # (the prefix is given, not drawn)
@@ -170,19 +172,40 @@ def add_sampling_args(p):
     add_setting(p, "prefix", "every name starts with this text: fed to the model, then drawing goes on")
     p.add_argument("--show-probs", action="store_true",
                    help="after each name, each drawn character's probability and the top 5 candidates")
-    add_setting(p, "temperature", "sampling temperature: lower is safer, higher is wilder")
+    add_setting(p, "temperature", "sampling temperature, in every mode: lower is safer, higher is wilder")
+    # The sampling mode (settings.py's sampling): without one of these, microgpt.py's plain draw.
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--greedy", dest="sampling", action="store_const", const="greedy",
+                      default=SETTINGS["sampling"].default, help="always take the most likely character (no randomness)")
+    mode.add_argument("--top-k", dest="top_k", metavar="K", type=int, action=Mode, const="top-k",
+                      default=SETTINGS["top_k"].default,
+                      help=f"draw only from the K most likely characters ({limits(SETTINGS['top_k'])})")
+    mode.add_argument("--top-p", dest="top_p", metavar="P", type=float, action=Mode, const="top-p",
+                      default=SETTINGS["top_p"].default,
+                      help=f"draw only from the most likely characters that make up probability P "
+                           f"({limits(SETTINGS['top_p'])})")
     add_setting(p, "engine", "how to compute the model")
+
+
+class Mode(argparse.Action):
+    """--top-k K or --top-p P: its number, and the sampling mode it chooses (const)."""
+
+    def __call__(self, parser, namespace, value, option_string=None):
+        setattr(namespace, self.dest, value)
+        namespace.sampling = self.const
 
 
 def add_setting(p, name, help, flag=None):
     """A flag for a setting of settings.py, with its default and limits in the help."""
     setting = SETTINGS[name]
-    if setting.choices:
-        limits = f"one of {', '.join(setting.choices)}"
-    elif setting.kind is str:
-        limits = f"at most {setting.maximum} characters"
-    else:
-        limits = f"{setting.minimum} to {setting.maximum}"
     default = "" if setting.default in (None, "") else f", default {setting.default}"
     p.add_argument(flag or f"--{name.replace('_', '-')}", dest=name, type=setting.kind, default=setting.default,
-                   help=f"{help} ({limits}{default})")
+                   help=f"{help} ({limits(setting)}{default})")
+
+
+def limits(setting):
+    if setting.choices:
+        return f"one of {', '.join(setting.choices)}"
+    if setting.kind is str:
+        return f"at most {setting.maximum} characters"
+    return f"{setting.minimum} to {setting.maximum}"

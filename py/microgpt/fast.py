@@ -397,12 +397,22 @@ def backward(dlogits, cache):
 
 def loss_and_grads(config, weights, tokens):
     """The mean next-token loss over one document, and d(loss)/d(each weight)."""
+    (loss, cross_entropy), cache = loss_forward(config, weights, tokens)
+    grads = backward(cross_entropy_backward(1.0, cross_entropy), cache)
+    return loss, {name: grads[name] for name in weights}
+
+
+def loss(config, weights, tokens):
+    """The forward pass alone: the loss."""
+    return loss_forward(config, weights, tokens)[0][0]
+
+
+def loss_forward(config, weights, tokens):
+    """The loss over one document with cross-entropy's cache, and the layers' cache."""
     T = min(config.block_size, len(tokens) - 1)
     inputs, targets = tokens[:T], tokens[1:T + 1]
     logits, cache = forward(gpt_weights(config, weights), config.n_head, inputs)
-    loss, cross_entropy = cross_entropy_forward(logits, targets)
-    grads = backward(cross_entropy_backward(1.0, cross_entropy), cache)
-    return loss, {name: grads[name] for name in weights}
+    return cross_entropy_forward(logits, targets), cache
 
 
 def inference(config, weights):

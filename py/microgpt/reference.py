@@ -83,6 +83,19 @@ def empty_cache(config):
 def loss_and_grads(config, weights, tokens):
     """The mean next-token loss over one document, and d(loss)/d(each weight)."""
     params = as_values(weights)
+    loss = loss_graph(params, config, tokens)
+    loss.backward()
+    grads = {name: [[p.grad for p in row] for row in rows] for name, rows in params.items()}
+    return loss.data, grads
+
+
+def loss(config, weights, tokens):
+    """The forward pass alone: the loss, as a Value whose graph reaches every weight."""
+    return loss_graph(as_values(weights), config, tokens)
+
+
+def loss_graph(params, config, tokens):
+    """The mean next-token loss over one document, a Value computed from params."""
     n = min(config.block_size, len(tokens) - 1)
     keys, values = empty_cache(config)
     losses = []
@@ -91,10 +104,7 @@ def loss_and_grads(config, weights, tokens):
         logits = gpt(params, config, token_id, pos_id, keys, values)
         probs = softmax(logits)
         losses.append(-probs[target_id].log())
-    loss = (1 / n) * sum(losses)
-    loss.backward()
-    grads = {name: [[p.grad for p in row] for row in rows] for name, rows in params.items()}
-    return loss.data, grads
+    return (1 / n) * sum(losses)
 
 
 def inference(config, weights):

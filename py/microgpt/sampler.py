@@ -2,8 +2,8 @@
 
 sample() is microgpt.py's generation loop, and the page's Look inside view shows its source
 as "the loop". The CLI, the page's names, Look inside and the training views all run it;
-what they need beyond it (checking the settings, a prefix, the attention, a record of each
-turn) is put around it here, never into it.
+what they need beyond it (checking the settings, a prefix, the sampling mode, the attention,
+a record of each turn) is put around it here, never into it.
 """
 import ast
 import inspect
@@ -18,7 +18,7 @@ class Turn(NamedTuple):
     """One turn of the loop: what it computed at position pos."""
     pos: int
     logits: list  # the model's output, by token id (BOS last)
-    probs: list  # softmax(logits / temperature): the distribution the token came from
+    probs: list  # the distribution the token came from: softmax(logits / temperature), filtered
     token_id: int  # the token that came out (BOS ends the name)
 
 
@@ -68,6 +68,77 @@ def probabilities(logits, temperature):
 
 # --- Around the loop ----------------------------------------------------------------------
 
+def filtered(probs, sampling, top_k=None, top_p=None):
+    """The distribution a token is drawn from in a sampling mode: "temperature", probs itself
+    (microgpt.py's); else only the tokens the mode keeps, renormalised, and 0 for the rest.
+    greedy keeps the most likely token, top-k the top_k most likely, top-p the fewest most
+    likely whose probabilities (added most likely first) reach top_p. Most likely first means
+    the lower id first on a tie; the kept total is added in id order, a plain left-to-right sum,
+    so the page, the CLI and the tests all get the same floats."""
+    if sampling == "temperature":
+        return probs
+    order = sorted(range(len(probs)), key=lambda i: (-probs[i], i))
+    if sampling == "greedy":
+        n = 1
+    elif sampling == "top-k":
+        n = top_k
+    elif sampling == "top-p":
+        running = 0.0
+        for n, i in enumerate(order, 1):  # at least one token, all of them if rounding falls short
+            running += probs[i]
+            if running >= top_p:
+                break
+    else:
+        raise ValueError(f"no sampling mode {sampling!r}")
+    kept = set(order[:n])
+    total = 0.0
+    for i in sorted(kept):
+        total += probs[i]
+    return [p / total if i in kept else 0.0 for i, p in enumerate(probs)]
+
+
+class Drawer:
+    """A random stream for the loop that draws only from what the sampling mode keeps of each
+    distribution (filtered): the loop stays microgpt.py's, and this is its rng. Greedy draws
+    no random number (the stream is left as it was): it takes the one token kept."""
+
+    def __init__(self, sampling, rng, top_k=None, top_p=None):
+        self.sampling, self.rng, self.top_k, self.top_p = sampling, rng, top_k, top_p
+
+    def kept(self, probs):
+        return filtered(probs, self.sampling, self.top_k, self.top_p)
+
+    def choices(self, population, weights):
+        kept = self.kept(weights)
+        if self.sampling == "greedy":
+            return [population[kept.index(max(kept))]]
+        return self.rng.choices(population, weights=kept)
+
+
+def drawer(sampling, rng, top_k=None, top_p=None):
+    """The loop's rng for a sampling mode, its settings checked: rng itself for "temperature"
+    (microgpt.py's draws, exactly), else a Drawer around it."""
+    check("sampling", sampling)
+    if sampling == "temperature":
+        return rng
+    if sampling == "top-k":
+        check("top_k", top_k)
+    if sampling == "top-p":
+        check("top_p", top_p)
+    return Drawer(sampling, rng, top_k, top_p)
+
+
+def drawn_from(loop, kept):
+    """The loop's turns, each with the distribution its token was drawn from (kept(probs)),
+    and its name: so a name's log-probability is under the distribution it was drawn from."""
+    while True:
+        try:
+            turn = next(loop)
+        except StopIteration as end:
+            return end.value
+        yield turn._replace(probs=kept(turn.probs))
+
+
 class Given:
     """A random stream whose first draws are given: a prefix's tokens come out of the loop's
     draw as if drawn, without drawing from rng (so the stream goes on as if they had not
@@ -90,13 +161,17 @@ def traced(gpt, trace):
     return gpt_traced
 
 
-def new_name(model, engine, temperature, rng, prefix="", trace=None):
+def new_name(model, engine, temperature, rng, prefix="", trace=None, sampling="temperature", top_k=None,
+             top_p=None):
     """sample() ready to run: the settings checked, the prefix given (its tokens fed as the
-    first draws), and with trace, a list, each position's attention appended to it."""
+    first draws), with trace, a list, each position's attention appended to it, and drawing
+    in the sampling mode (drawer), each turn's probs the distribution it drew from."""
     check("temperature", temperature)
+    draw = drawer(sampling, rng, top_k, top_p)
     gpt = engine.inference(model.config, model.weights)
-    return sample(traced(gpt, trace) if trace is not None else gpt, model, temperature,
-                  Given(prefix_ids(model, prefix), rng))
+    loop = sample(traced(gpt, trace) if trace is not None else gpt, model, temperature,
+                  Given(prefix_ids(model, prefix), draw))
+    return loop if draw is rng else drawn_from(loop, draw.kept)
 
 
 def run(loop):

@@ -12,6 +12,7 @@ import time
 
 from . import checkpoint
 from .dataset import Tokenizer, read_dataset
+from .lesson import Lesson, about, gradient_cost, run_on
 from .errors import MicrogptError
 from .model import GPTConfig, num_params
 from .sampler import log_prob, loop_source, new_name, prefix_ids, run
@@ -26,6 +27,7 @@ class Session:
         self.docs = None  # the dataset to train on
         self.run = None  # the Trainer: the model, Adam's state, the step and the random stream
         self.stepper = None  # the generation loop under the page's Look inside view
+        self.lesson_view = None  # the lesson's view of it
         self.watcher = Watcher()  # what the page's training views show of the run
         if text is not None:
             self.use_dataset(text)
@@ -134,21 +136,24 @@ class Session:
             raise MicrogptError("a step is a whole number")
         return self.watcher.travel(step)
 
-    def generate(self, samples, temperature, seed=None, prefix=""):
+    def generate(self, samples, temperature, seed=None, prefix="", sampling=DEFAULTS["sampling"],
+                 top_k=DEFAULTS["top_k"], top_p=DEFAULTS["top_p"]):
         """Yield each character as it comes out, {"sample", "char", "prob"}, and after each name
-        {"sample", "name", "log_prob", "novel"}: its log-probability, and whether it is not one
-        of the run's training documents (None when the run's dataset isn't here).
+        {"sample", "name", "log_prob", "novel"}: its log-probability (under the distributions it
+        was drawn from, in the sampling mode), and whether it is not one of the run's training
+        documents (None when the run's dataset isn't here).
 
         Without a seed, sampling continues the run's own random stream: the first batch
         after training is the names microgpt.py prints, and the next batch goes on from
         there. A seed starts a fresh stream, random.Random(seed).
         """
         run = self._model_run()
+        mode = check_all(sampling=sampling, top_k=top_k, top_p=top_p)
         check_all(samples=samples, temperature=temperature, sample_seed=seed, prefix=prefix)
         rng = run.rng if seed is None else random.Random(seed)
         tokenizer = run.model.tokenizer
         for i in range(samples):
-            loop = new_name(run.model, run.engine, temperature, rng, prefix)
+            loop = new_name(run.model, run.engine, temperature, rng, prefix, **mode)
             turns = []
             while True:
                 try:
@@ -162,14 +167,16 @@ class Session:
             yield {"sample": i, "name": name, "log_prob": log_prob(turns, given=len(prefix)),
                    "novel": None if run.seen is None else name not in run.seen}
 
-    def inspect_start(self, temperature, seed=None, prefix=""):
-        """Start generating one name a turn at a time, for the page's Look inside view: the loop's
-        own source, and the labels of the tokens (BOS last)."""
+    def inspect_start(self, temperature, seed=None, prefix="", sampling=DEFAULTS["sampling"], top_k=DEFAULTS["top_k"],
+                      top_p=DEFAULTS["top_p"]):
+        """Start generating one name a turn at a time, in a sampling mode, for the page's Look
+        inside view: the loop's own source, and the labels of the tokens (BOS last)."""
         run = self._model_run()
+        mode = check_all(sampling=sampling, top_k=top_k, top_p=top_p)
         check_all(temperature=temperature, sample_seed=seed, prefix=prefix)
         prefix_ids(run.model, prefix)  # refused now, not at a step
         rng = run.rng if seed is None else random.Random(seed)
-        self.stepper = Stepper(run.model, run.engine, temperature, rng, prefix, seed)
+        self.stepper = Stepper(run.model, run.engine, temperature, rng, prefix, seed, **mode)
         config = run.model.config
         return {"source": loop_source(), "tokens": [*run.model.tokenizer.chars, "BOS"],
                 "n_layer": config.n_layer, "n_head": config.n_head, "block_size": config.block_size}
@@ -179,7 +186,7 @@ class Session:
         return self._turn(self._stepper().step())
 
     def inspect_temperature(self, temperature):
-        """Draw at this temperature from now on; the current turn's probabilities at it."""
+        """Draw at this temperature from now on, in the same mode; the current turn's probabilities at it."""
         check_all(temperature=temperature)
         return {"probs": self._stepper().set_temperature(temperature)}
 
@@ -189,6 +196,32 @@ class Session:
         if stepper.step_shown is None or type(token_id) is not int or not 0 <= token_id < len(stepper.step_shown.probs):
             raise MicrogptError("there is no such token to force here")
         return self._turn(stepper.branch(token_id))
+
+    # --- The lesson (lesson.py), on the name Look inside is stepping --------------------------
+
+    def lesson(self):
+        """The lesson's numbers at the current turn of Look inside's name (only the model's before one)."""
+        run = self._model_run()
+        if self.stepper is None:
+            return about(run)
+        if self.lesson_view is None or self.lesson_view.stepper is not self.stepper:
+            self.lesson_view = Lesson(self.stepper, run)
+        return self.lesson_view.show()
+
+    def lesson_run_on(self, temperature, seed):
+        """A name sampled by the loop with its stopping condition taken away (lesson.run_on)."""
+        run = self._model_run()
+        check_all(temperature=temperature, sample_seed=seed)
+        return run_on(run.model, run.engine, temperature, seed)
+
+    def lesson_gradient_cost(self, doc):
+        """One training step's forward pass against forward and backward, timed here on doc."""
+        run = self._model_run()
+        check("prefix", doc)  # (no longer than a prefix may be)
+        unknown = run.model.tokenizer.unknown(doc)
+        if unknown:
+            raise MicrogptError(f"the name has characters the model never saw in training: {unknown!r}")
+        return gradient_cost(run, doc)
 
     def _stepper(self):
         if self.stepper is None:

@@ -34,6 +34,11 @@ SETTINGS = {
     "samples": Setting(int, 20, "number of names", 0, 200),
     "sample_seed": Setting(int, None, "sampling seed", 0, 2**31 - 1),
     "prefix": Setting(str, "", "prefix", maximum=32),  # what every name starts with
+    # What is drawn from (sampler.filtered): all tokens, the most likely, the k most likely, or
+    # the most likely that make up probability p; temperature applies in every mode.
+    "sampling": Setting(str, "temperature", "sampling mode", choices=("temperature", "greedy", "top-k", "top-p")),
+    "top_k": Setting(int, 5, "top-k's k", 1, 500),
+    "top_p": Setting(float, 0.9, "top-p's p", 0.01, 1.0),
 }
 
 DEFAULTS = {name: setting.default for name, setting in SETTINGS.items()}

@@ -14,6 +14,9 @@ sys.path.insert(0, str(ROOT))  # build.py and tools/, at the repo root
 from tools.serving import Handler, serve_in_background, url_of  # noqa: E402,F401  (url_of: for the tests)
 
 STATUS = "[data-testid=status]"
+# The status of a first visit: the default run, trained at build time, is open (build.py).
+BUILT_READY = ("Ready — showing a model trained at build time with the default settings; press Train to train "
+               "your own here")
 SMALL = "steps=20&n_embd=8&n_head=2&block_size=6&engine=reference"
 # The number of runs autosaved in the browser (storage.js), or -1 when there is no saved record.
 SAVED_RUNS = """new Promise((resolve) => {

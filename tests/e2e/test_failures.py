@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from .helpers import SMALL, STATUS, generate, open_page, send, train, wait_for_state
+from .helpers import BUILT_READY, SMALL, STATUS, generate, open_page, send, train, wait_for_state
 
 WASM = "pyodide.asm.wasm"
 
@@ -82,7 +82,7 @@ def test_a_slow_download_that_keeps_coming_is_not_killed(tampered_site, page):
     shown = page.inner_text(STATUS)
     assert re.fullmatch(r"Loading Python \(Pyodide\)… \d+\.\d of \d+\.\d MB", shown), shown
     page.wait_for_function("['ready', 'failed'].includes(document.body.dataset.state)", timeout=60_000)
-    assert page.get_by_test_id("status").inner_text() == "Ready"
+    assert page.get_by_test_id("status").inner_text() == BUILT_READY
 
 
 def test_a_download_that_stops_coming_is_reported(tampered_site, page, problems):

@@ -2,10 +2,11 @@
 import json
 import math
 import re
+from pathlib import Path
 
 import pytest
 
-from .helpers import (ROOT, SMALL, STATUS, cpython_names, cpython_session, data_of, generate,
+from .helpers import (BUILT_READY, ROOT, SMALL, STATUS, cpython_names, cpython_session, data_of, generate,
                           generated_names, open_page, progress, train, wait_for_state)
 
 PHASES = {"loading", "ready", "training", "generating", "failed"}
@@ -16,8 +17,26 @@ def test_loads_to_ready_with_the_dataset_summary(page, site_url):
     assert page.get_by_test_id("dataset").inner_text() == \
         "32,000 names · 27 tokens (26 characters + end) · 4,064 parameters"
     assert page.get_by_test_id("train").is_enabled()
-    assert page.get_by_test_id("generate").is_disabled()  # nothing to sample from yet
+    assert page.get_by_test_id("generate").is_enabled()  # the model trained at build time
     assert page.get_by_test_id("stop").is_disabled()
+
+
+def test_a_first_visit_opens_the_model_trained_at_build_time_the_one_train_makes(page, site_url, dist):
+    open_page(page, site_url)
+    assert page.inner_text(STATUS) == BUILT_READY
+    shown = data_of(page, "status")
+    assert shown["built"] == "true" and shown["modelStep"] == "500" and shown["engine"] == "fast"
+    # It samples what microgpt.py prints after its default run: the run's own random stream, from its start.
+    expected = (ROOT / "tests" / "data" / "names-default-500steps.names").read_text().split()
+    assert generate(page, 20) == expected
+    # Train with the defaults: the model the page makes is the one built, bit for bit.
+    [built] = (dist / "models").glob("*steps-seed42.json")
+    train(page)
+    assert "built" not in data_of(page, "status")
+    with page.expect_download() as download:
+        page.get_by_test_id("model-download").click()
+    assert download.value.suggested_filename == built.name
+    assert Path(download.value.path()).read_text() == built.read_text()
 
 
 RECORD_STATES = """
@@ -221,3 +240,25 @@ def test_stop_also_stops_the_typing(page, site_url):
     page.wait_for_timeout(1000)
     assert generated_names(page) == shown and len(shown) < 20  # nothing more is typed
     assert page.get_by_test_id("generate").is_enabled() and page.get_by_test_id("stop").is_disabled()
+
+
+def test_greedy_top_k_and_top_p_draw_cpythons_names_in_the_page_and_in_look_inside(page, site_url):
+    session, _ = cpython_session(500, 42, 16, 4, 1, 8, "fast")  # the model trained at build time
+    open_page(page, site_url)
+    for mode in ("greedy", "top-k", "top-p"):
+        page.get_by_test_id("sampling-mode").select_option(mode)
+        assert page.get_by_test_id("top-k").is_enabled() == (mode == "top-k")
+        if mode != "greedy":
+            page.get_by_test_id(mode).fill({"top-k": "3", "top-p": "0.6"}[mode])
+        expected = [event["name"] for event in session.generate(5, 0.5, 9, "", sampling=mode, top_k=3, top_p=0.6)
+                    if "name" in event]
+        assert generate(page, 5, sample_seed=9) == expected, mode
+    assert "sampling=top-p" in page.url and "top_p=0.6" in page.url
+    # Look inside draws the same way: top-k 3 keeps three tokens, the others at 0.
+    page.get_by_test_id("sampling-mode").select_option("top-k")
+    page.get_by_test_id("restart-name").click()
+    page.get_by_test_id("step").click()
+    page.wait_for_function("document.querySelectorAll('[data-testid=dist-row][data-kept=true]').length === 3")
+    kept = [float(p) for p in page.locator("[data-testid=dist-row][data-kept=true]").evaluate_all(
+        "rows => rows.map(row => row.dataset.prob)")]
+    assert sum(kept) == pytest.approx(1.0, rel=1e-12)

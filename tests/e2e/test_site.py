@@ -10,6 +10,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from .helpers import BUILT_READY
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -55,7 +57,7 @@ def test_mime_types(site_url, manifest, key, path, expected):
 def test_page_loads_python(page, site_url, sync_api):
     page.goto(site_url)
     page.wait_for_function("document.body.dataset.state === 'ready'")
-    assert page.get_by_test_id("status").inner_text() == "Ready"
+    assert page.get_by_test_id("status").inner_text() == BUILT_READY
 
 
 def test_page_works_under_a_sub_path(serve_directory, page, dist, sync_api, tmp_path):
@@ -64,7 +66,7 @@ def test_page_works_under_a_sub_path(serve_directory, page, dist, sync_api, tmp_
     os.symlink(dist, tmp_path / "some" / "sub" / "path")
     page.goto(serve_directory(tmp_path) + "some/sub/path/")
     page.wait_for_function("document.body.dataset.state === 'ready'")
-    assert page.get_by_test_id("status").inner_text() == "Ready"
+    assert page.get_by_test_id("status").inner_text() == BUILT_READY
 
 
 def test_every_file_in_dist_is_world_readable(dist):

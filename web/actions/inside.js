@@ -1,12 +1,17 @@
 // The Look inside view: one name, a turn of the loop at a time.
 
 export const inside = {
-  async inspect({ temperature, sample_seed, prefix }) {
+  async inspect({ temperature, sample_seed, prefix, sampling, top_k, top_p }) {
     await this.attempt(async () => {
-      const loop = await this.python.request("inspect_start", { temperature, seed: sample_seed, prefix });
-      this.store.update({ message: "", inside: { loop, turn: null, temperature, playing: false } });
-      // Without a sampling seed the loop draws from the run's own stream: its count is lost.
-      if (sample_seed === null && this.state.model) this.store.update({ model: { ...this.state.model, drawn: null } });
+      const loop = await this.python.request("inspect_start", { temperature, seed: sample_seed, prefix, sampling,
+                                                                top_k, top_p });
+      const mode = { sampling, top_k, top_p };
+      this.store.update({ message: "", inside: { loop, turn: null, temperature, mode, playing: false } });
+      // Without a sampling seed the loop draws from the run's own stream (greedy draws nothing):
+      // its count is lost.
+      if (sample_seed === null && sampling !== "greedy" && this.state.model) {
+        this.store.update({ model: { ...this.state.model, drawn: null } });
+      }
     });
   },
 

@@ -20,9 +20,15 @@ export const loading = {
       await this.useDataset(this.wantedDataset(restored)) || (await this.useDataset(DEFAULT_SOURCE));
       if (restored) this.store.update({ run: restored.run, model: restored.model, batch: restored.batch });
       if (shape) await this.describe(shape);
+      this.store.update({ loadPhases: { ...this.state.loadPhases, dataset: Math.round(performance.now()) } });
       if (problems.length) this.store.update({ message: problems.join("\n") }); // (the link's)
-      if (!(await this.reopenModel(Boolean(restored)))) restored = null;
-      this.store.update({ loadPhases: { ...this.state.loadPhases, ready: Math.round(performance.now()) } });
+      if (!(await this.reopenModel(Boolean(restored)))) {
+        restored = null;
+        // No model of the page's own: the default run, trained at build time, if the link asks for no other.
+        if (this.state.linked.defaultRun) await this.openBuilt();
+      }
+      if (!this.state.model) this.store.update({ status: "Ready", views: null });
+      this.store.update({ phase: "ready", loadPhases: { ...this.state.loadPhases, ready: Math.round(performance.now()) } });
     });
     if (shape && this.state.phase === "ready") this.warmUp(shape);
     return restored;
@@ -62,18 +68,38 @@ export const loading = {
     }
   },
 
-  // Open the page's kept checkpoint in the new worker, and say Ready; false (and no model) if
-  // there is none or Python refuses it. fromAutosave: the checkpoint came from the browser's storage.
+  // Open the page's kept checkpoint in the new worker; false (and no model) if there is none or
+  // Python refuses it. fromAutosave: the checkpoint came from the browser's storage.
   async reopenModel(fromAutosave) {
     const { model } = this.state;
     if (model?.checkpoint && (await this.reopen({ ...model, restored: fromAutosave }))) {
       const { settings, source } = runOf(this.state, model.run);
-      this.store.update({ phase: "ready", status: `Ready — restored the model trained for ${model.step} steps ` +
+      this.store.update({ status: `Ready — restored the model trained for ${model.step} steps ` +
         `with the ${settings.engine} engine${fromAutosave ? ` on ${datasetLabel(source)}` : ""}` });
       return true;
     }
-    this.store.update({ phase: "ready", status: "Ready", model: null, views: null });
+    this.store.update({ model: null });
     return false;
+  },
+
+  // The default run, trained at build time with the package (build.py): the same model, bit for
+  // bit, that Train makes with the default settings. It is kept in the page like a run trained here.
+  async openBuilt() {
+    this.store.update({ status: "Opening the model trained at build time…" });
+    try {
+      const { checkpoint, losses, settings, step } = await this.python.request("open_built");
+      const id = (this.state.runs.at(-1)?.id ?? 0) + 1;
+      const record = { id, settings: { ...settings, engine: "fast" }, source: DEFAULT_SOURCE, losses, hidden: false };
+      this.store.update({
+        runs: [...this.state.runs, record], run: { id, step, seconds: 0, stopped: false },
+        model: { run: id, step, checkpoint, drawn: 0, canTrain: true, built: true },
+        status: "Ready — showing a model trained at build time with the default settings; press Train to train your own here",
+      });
+      await this.freshViews();
+    } catch (error) {
+      if (error.fatal) throw error;
+      this.store.update({ model: null, message: `The model trained at build time could not be opened: ${error.message}` });
+    }
   },
 
   // Open a kept checkpoint in the worker; false if Python refuses it.

@@ -1,5 +1,5 @@
 // The Generate card: sampling settings, Generate and Copy link, and the names as they come.
-import { readForm } from "../form.js";
+import { field, readForm } from "../form.js";
 import { GENERATE_SETTINGS } from "../settings.js";
 
 const $ = (id) => document.getElementById(id);
@@ -12,6 +12,13 @@ export function mountGenerate(store, app) {
     else if (store.state.phase === "ready" && store.state.model) app.generate(values);
   });
   $("share").addEventListener("click", () => share(store, app));
+  // k is for top-k only and p for top-p only: the other modes leave them as they are, unused.
+  const followMode = () => {
+    field("top_k").disabled = field("sampling").value !== "top-k";
+    field("top_p").disabled = field("sampling").value !== "top-p";
+  };
+  for (const event of ["change", "filled"]) field("sampling").addEventListener(event, followMode);
+  followMode();
 
   store.subscribe((state) => {
     $("generate").disabled = state.phase !== "ready" || !state.model;
@@ -22,7 +29,8 @@ export function mountGenerate(store, app) {
 // Which random stream a batch of names came from.
 function describeBatch(batch) {
   if (!batch) return "";
-  const { settings: { sample_seed: seed }, first, count } = batch;
+  const { settings: { sample_seed: seed, sampling }, first, count } = batch;
+  if (sampling === "greedy") return "Greedy names: the most likely character every time, so no random number is drawn.";
   if (seed !== null) return `Names from sampling seed ${seed}: a fresh random stream, the same every time.`;
   if (first === null) return "Names from the run's own random stream, continued.";
   return `Names ${first + 1}–${first + count} of the run's own random stream, as microgpt.py would print ` +

@@ -6,6 +6,7 @@ import { quoteToken, shortToken } from "../format.js";
 import { latestOnly } from "../latest.js";
 import { GENERATE_SETTINGS } from "../settings.js";
 import { Heatmap } from "../widgets/heatmap.js";
+import { LoopCode } from "../widgets/loop-code.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -62,7 +63,8 @@ export function mountInside(store, app) {
     }
   });
   document.addEventListener("keydown", (event) => {
-    if (event.target.closest("input, select, textarea") || event.ctrlKey || event.metaKey || event.altKey) return;
+    if (event.defaultPrevented || event.target.closest("input, select, textarea") || event.ctrlKey || event.metaKey
+        || event.altKey) return; // (defaultPrevented: the lesson took the arrow keys)
     const key = event.key.toLowerCase();
     if (key === "s" || key === "arrowright") $("step").click();
     else if (key === "p") $("play").click();
@@ -84,56 +86,35 @@ export function mountInside(store, app) {
 }
 
 class InsideView {
+  constructor() {
+    this.code = new LoopCode($("loop-source"));
+  }
+
   render(inside) {
     if (!inside) return this.clear();
-    const { loop, turn, temperature } = inside;
+    const { loop, turn, temperature, mode } = inside;
     if (loop !== this.loop) {
-      this.showSource(loop);
+      this.code.show(loop.source);
       this.loopId = String(Number(this.loopId ?? 0) + 1);
     }
     this.loop = loop;
-    this.highlight(turn);
-    this.showState(turn, temperature);
-    this.showDistribution(turn);
+    this.code.highlight(turn);
+    this.showState(turn, temperature, mode);
+    this.showDistribution(turn, mode);
     this.showCache(turn);
     this.showAttention(turn);
   }
 
   clear() {
     this.loop = null;
-    $("loop-source").replaceChildren();
+    this.code.clear();
     $("dist").replaceChildren();
     $("kv-cache").replaceChildren();
     $("attention").replaceChildren();
     $("inside-state").textContent = "Train a model, then press New name.";
   }
 
-  showSource({ source }) {
-    this.lines = source.lines.map((text, i) => {
-      const line = document.createElement("span");
-      line.className = "line";
-      line.dataset.line = source.first_line + i;
-      line.textContent = `${text}\n`;
-      return line;
-    });
-    this.steps = source.steps; // each step of the loop (start, model, ... append) → its line
-    // A turn runs the loop's body: its steps in the order of their lines (Python found them in
-    // the code's structure), taking one branch: "done" when BOS is drawn, else "append".
-    this.turnSteps = Object.keys(source.steps).filter((step) => step !== "start")
-      .sort((a, b) => source.steps[a] - source.steps[b]);
-    $("loop-source").replaceChildren(...this.lines);
-  }
-
-  // The lines this turn ran, the last of them current; before the first turn, the start.
-  highlight(turn) {
-    const skipped = turn?.token === "BOS" ? "append" : "done";
-    const ran = turn ? this.turnSteps.filter((step) => step !== skipped) : ["start"];
-    for (const line of this.lines) line.classList.remove("ran", "current");
-    for (const step of ran) this.lines[this.steps[step]].classList.add("ran");
-    this.lines[this.steps[ran.at(-1)]].classList.add("current");
-  }
-
-  showState(turn, temperature) {
+  showState(turn, temperature, mode) {
     const state = $("inside-state");
     for (const key of ["name", "pos", "token", "forced", "done"]) delete state.dataset[key];
     if (!turn) {
@@ -145,13 +126,14 @@ class InsideView {
     Object.assign(state.dataset, { name, pos: turn.pos, token: turn.token, forced: turn.forced, done: turn.done });
     const how = turn.forced ? "given (forced)" : "drawn";
     state.textContent = `Position ${turn.pos}: input ${quoteToken(turn.input)} → ${how} ${quoteToken(turn.token)} ` +
-      `with p = ${turn.prob.toFixed(4)} at temperature ${temperature}. The name: "${name}"` +
+      `with p = ${turn.prob.toFixed(4)} at temperature ${temperature}${describeMode(mode)}. The name: "${name}"` +
       (turn.done ? (turn.token === "BOS" ? " — done: BOS ends it." : " — done: the block is full.") : ".");
   }
 
   // One row per token, made once per name and updated in place at every turn (a step must
-  // draw well within a frame).
-  showDistribution(turn) {
+  // draw well within a frame). The probabilities are those the token was drawn from: in greedy,
+  // top-k and top-p mode the tokens not kept have 0 and are marked.
+  showDistribution(turn, mode) {
     const dist = $("dist");
     if (!turn) return dist.replaceChildren();
     const { tokens } = this.loop;
@@ -181,12 +163,15 @@ class InsideView {
       const row = dist.children[i];
       const [button] = row.children;
       const [, bar, value] = button.children;
+      const kept = prob > 0 || !mode || mode.sampling === "temperature";
       row.dataset.prob = String(prob);
       row.dataset.logit = String(turn.logits[i]);
-      row.className = `${tokens[i] === "BOS" ? "bos" : ""}${i === turn.token_id ? " drawn" : ""}`;
+      row.dataset.kept = String(kept);
+      row.className = `${tokens[i] === "BOS" ? "bos" : ""}${i === turn.token_id ? " drawn" : ""}${kept ? "" : " dropped"}`;
       if (i === turn.token_id) row.setAttribute("aria-current", "true");
       else row.removeAttribute("aria-current");
-      button.title = `logit ${turn.logits[i].toFixed(3)} · p ${prob.toFixed(4)} · click to force ${quoteToken(tokens[i])} here`;
+      button.title = `logit ${turn.logits[i].toFixed(3)} · p ${prob.toFixed(4)}${kept ? "" : ` (not kept${describeMode(mode)})`}` +
+        ` · click to force ${quoteToken(tokens[i])} here`;
       bar.style.width = `${(100 * prob) / top}%`;
       value.textContent = prob.toFixed(3);
     });
@@ -234,4 +219,11 @@ class InsideView {
       return map.table;
     }));
   }
+}
+
+// The sampling mode in words, after the temperature ("" for plain temperature sampling).
+function describeMode(mode) {
+  if (!mode || mode.sampling === "temperature") return "";
+  if (mode.sampling === "greedy") return ", greedy";
+  return mode.sampling === "top-k" ? `, top-k ${mode.top_k}` : `, top-p ${mode.top_p}`;
 }

@@ -28,12 +28,12 @@ export function mountStatus(store, app, readShape) {
 }
 
 // What the status line speaks of, for tools and tests to read: the engine of the run on screen,
-// the model's steps, whether it was restored from the autosave and can train on, and whether
-// the run was stopped.
+// the model's steps, whether it was restored from the autosave, was trained at build time and can
+// train on, and whether the run was stopped.
 function showModel(data, state) {
   const { model, run } = state;
   const facts = { engine: runOf(state)?.settings.engine, modelStep: model?.step, canTrain: model?.canTrain,
-                  restored: model?.restored || undefined, stopped: run?.stopped || undefined };
+                  restored: model?.restored || undefined, built: model?.built || undefined, stopped: run?.stopped || undefined };
   for (const [key, value] of Object.entries(facts)) {
     if (value === undefined || value === null) delete data[key];
     else data[key] = String(value);
