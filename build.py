@@ -7,9 +7,10 @@
 
 dist/ holds everything the page needs, so it works from any sub-path of any static host and
 fetches nothing from a CDN: web/, the settings table of py/microgpt/settings.py as a module,
-the built-in datasets (data/datasets.json), our wheel built from py/, the micropip wheel and
-Pyodide's runtime files. Downloads are pinned by hash and cached in .cache/, so a second
-build needs no network. Standard library only.
+the built-in datasets (data/datasets.json), our wheel built from py/, the micropip wheel,
+Pyodide's runtime files and the lab's editor (CodeMirror, bundled by esbuild from the npm
+packages package-lock.json pins). Downloads are pinned by hash and cached in .cache/ and
+node_modules/, so a second build needs no network. Standard library only.
 """
 
 import argparse
@@ -152,6 +153,24 @@ def train_default_run(models):
     return {"checkpoint": versioned(checkpoint), "losses": versioned(losses)}
 
 
+def npm_packages():
+    """node_modules/ as package-lock.json pins them (npm ci, no install scripts), once per lock file."""
+    lock, marker = ROOT / "package-lock.json", ROOT / "node_modules" / ".installed-lock.json"
+    if not marker.exists() or marker.read_bytes() != lock.read_bytes():
+        print("installing the pinned npm packages (npm ci)…")
+        run(["npm", "ci", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"], cwd=ROOT)
+        shutil.copy2(lock, marker)
+
+
+def bundle_editor(out):
+    """The lab's editor (web/lab/editor.js: CodeMirror, pinned in package-lock.json) as one
+    minified module, bundled by esbuild; the page imports it only when the lab is opened."""
+    npm_packages()
+    run([str(ROOT / "node_modules" / ".bin" / "esbuild"), str(ROOT / "web" / "lab" / "editor.js"), "--bundle",
+         "--format=esm", "--minify", "--legal-comments=none", f"--outfile={out}"])
+    return out
+
+
 def versioned(path):
     """A relative URL with the file's hash as a query, so a changed file is never a stale cache hit.
 
@@ -190,6 +209,7 @@ def build():
     (DIST / "data").mkdir()
     datasets = {name: versioned(Path(shutil.copy2(ROOT / "data" / entry["file"], DIST / "data" / entry["file"])))
                 for name, entry in builtin_datasets().items()}
+    bundle_editor(DIST / "lab" / "editor.js")  # (over the unbundled source copied with web/)
     copy_pyodide(DIST / PYODIDE_DIR)
     wheels = DIST / "wheels"
     wheels.mkdir()
@@ -213,14 +233,16 @@ def build():
 
 def seal(dist, precache):
     """Finish a build for its service worker (web/sw.js): precache.json lists every file the page
-    needs to load and train on the dataset named precache, and sw.js gets the build's id, a hash
+    needs to load and train on the dataset named precache (not the lab's editor, nor the other
+    datasets: they are cached when first used), and sw.js gets the build's id, a hash
     of all those files' contents, so each build has its own cache and a new build is an update.
     Then every file is made world-readable."""
     manifest = json.loads((dist / "manifest.json").read_text())
     others = {manifest["datasets"][name].split("?")[0] for name in manifest["datasets"] if name != precache}
     files = sorted(path.relative_to(dist).as_posix() for path in dist.rglob("*")
                    if path.is_file() and path.name not in ("sw.js", "precache.json")
-                   and path.relative_to(dist).as_posix() not in others)
+                   and path.relative_to(dist).as_posix() not in others
+                   and not path.relative_to(dist).as_posix().startswith("lab/"))  # (cached when first opened)
     digest = hashlib.sha256()
     for name in files:
         digest.update(name.encode() + b"\0" + file_digest(dist / name, "sha256").digest())

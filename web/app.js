@@ -6,6 +6,7 @@ import { PythonClient, PythonError } from "./python.js";
 import { datasets } from "./actions/datasets.js";
 import { generation } from "./actions/generate.js";
 import { inside } from "./actions/inside.js";
+import { lab } from "./actions/lab.js";
 import { lesson } from "./actions/lesson.js";
 import { links } from "./actions/links.js";
 import { loading } from "./actions/load.js";
@@ -62,4 +63,4 @@ export class App {
   }
 }
 
-Object.assign(App.prototype, loading, datasets, training, models, generation, links, inside, views, lesson);
+Object.assign(App.prototype, loading, datasets, training, models, generation, links, inside, views, lesson, lab);

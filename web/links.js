@@ -1,6 +1,6 @@
 // What a link carries: the settings of the run on screen and of the names shown (in the query,
-// settings.js), and a dataset of your own, compressed, in the fragment (#data=...), which the
-// browser never sends to the server.
+// settings.js), and a dataset of your own and the lab's edit, compressed, in the fragment
+// (#data=...&code=...), which the browser never sends to the server.
 
 export const MAX_LINK_DATA_BYTES = 32 * 1024; // compressed; a longer link breaks in some places
 
@@ -44,3 +44,8 @@ async function collect(stream, maxBytes = Infinity) {
 
 // The packed dataset in a URL's fragment, if any.
 export const dataInFragment = (hash) => new URLSearchParams(hash.slice(1)).get("data");
+
+// The lab's edit travels in the fragment too (#code=...), packed the same way.
+export const MAX_LINK_CODE_BYTES = 8 * 1024; // compressed: a loop packs to about 1 kB
+export const MAX_CODE_BYTES = 100_000; // unpacked, as Python's lab.MAX_SOURCE
+export const codeInFragment = (hash) => new URLSearchParams(hash.slice(1)).get("code");

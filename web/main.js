@@ -5,11 +5,12 @@ import { App } from "./app.js";
 import { fillForm, readForm } from "./form.js";
 import { mountGenerate } from "./panels/generate.js";
 import { mountInside } from "./panels/inside.js";
+import { mountLab } from "./panels/lab.js";
 import { mountLesson } from "./panels/lesson.js";
 import { SECTIONS } from "./actions/lesson.js";
 import { mountDataset } from "./panels/dataset.js";
 import { mountModel } from "./panels/model.js";
-import { dataInFragment, unpackData } from "./links.js";
+import { MAX_CODE_BYTES, codeInFragment, dataInFragment, unpackData } from "./links.js";
 import { registerServiceWorker } from "./offline.js";
 import { mountStatus } from "./panels/status.js";
 import { mountRuns } from "./panels/runs.js";
@@ -52,6 +53,7 @@ mountModel(store, app);
 mountGenerate(store, app);
 mountInside(store, app);
 mountLesson(store, app);
+mountLab(store, app);
 window.microgptStarted = true; // (for the bootstrap check in index.html)
 
 // The dataset the link asks for: its own, packed in the fragment, or a built-in one by name.
@@ -84,6 +86,20 @@ if (learn !== null && !SECTIONS.includes(learn)) {
   section.focus({ preventScroll: true });
 }
 
+// The lab's edit in the link: shown in the lab, never run until Run is pressed.
+async function linkedCode() {
+  const packed = codeInFragment(location.hash);
+  if (!packed) return;
+  try {
+    const source = new TextDecoder("utf-8", { fatal: true }).decode(await unpackData(packed, MAX_CODE_BYTES));
+    store.update({ lab: { ...store.state.lab, source, fromLink: true } });
+  } catch (error) {
+    problems.push(`The lab's code in this link is damaged or too big (${error.message || "not UTF-8 text"}); the ` +
+      "lab keeps the original loop.");
+  }
+}
+
+await linkedCode();
 const source = await linkedSource();
 store.update({ message: problems.join("\n") });
 const link = location.search || location.hash ? location.search + location.hash : null;

@@ -14,7 +14,10 @@
 //                                       (message: a sentence or two; details: the technical part)
 //
 // Methods, their args → their result, and [their events]:
-//   load {}                             → {datasets: the built-in datasets' names}
+//   load {interrupt}                    → {datasets: the built-in datasets' names, phases,
+//                                          interruptible}; interrupt: an Int32Array on a
+//                                          SharedArrayBuffer (where the page is cross-origin
+//                                          isolated), Pyodide's interrupt buffer, or null
 //                                         [{type: "status", text}: what loading does now,
 //                                          {type: "download", loaded, total}: bytes so far]
 //   use_dataset {name} | {text} | {bytes}
@@ -73,6 +76,18 @@
 //                                         checkpoint JSON; can_train: the dataset is its own
 //   open_built {}                       → as open, and {checkpoint, losses}: the default run,
 //                                          trained at build time (the manifest's model)
+//   lab_preset {name}                   → the source of a preset edit of the loop ("original": the
+//                                          loop itself; py/microgpt/lab.py)
+//   lab_run {source, samples, temperature, seed}
+//                                       → {stopped} [{type: "lab", events: [...]}: {sample, char}
+//                                          per character, {sample, name, original} per name (the
+//                                          original loop's name from the same draws), {output}:
+//                                          what print() wrote, {error: {message, trace, line}}
+//                                          last if the edit failed]. A loop that never gives
+//                                          way is stopped by ending the worker (actions/lab.js)
+//   lab_script {source, samples, temperature, seed}
+//                                       → the edit, the model's code and its weights as one .py
+//                                          file that prints the same names with plain python3
 //   lesson {}                           → the lesson's numbers (py/microgpt/lesson.py): the model's
 //                                          {num_params, steps_trained, num_steps, engine, n_embd,
 //                                          head_dim, tokens}, and once Look inside steps a name:

@@ -40,6 +40,11 @@ export const INITIAL_STATE = {
   //   to draw in turn), matrices, health (records so far), kept, every, snapshotBytes, names and
   //   at (after going back to a kept step)}
   shown: true, // whether the training views are shown
+  lab: { open: false, original: null, source: null, fromLink: false, running: false, settings: null, names: [],
+         output: "", error: null }, // the lab: the original loop and the edit (Python source, as text),
+  //   whether it came with the link (then it runs only when Run is pressed), the last run's
+  //   settings {samples, temperature, sample_seed} and names [{name, original}], print()'s output
+  //   and its error {message, trace, line}
   lesson: { section: "training-to-generation", data: null, runOn: null, gradCost: null, picked: null }, // the lesson:
   //   the open section, Python's numbers for it (py/microgpt/lesson.py), a name run on past BOS and a
   //   measured gradient cost (each with the model it is of), the flowchart box picked
@@ -65,9 +70,11 @@ export class Store {
     for (const subscriber of this.subscribers) subscriber(next, previous);
   }
 
-  // Call subscriber(state, previous) now (previous null) and after every update.
+  // Call subscriber(state, previous) now (previous null) and after every update, until the
+  // function returned is called.
   subscribe(subscriber) {
     this.subscribers.push(subscriber);
     subscriber(this.state, null);
+    return () => (this.subscribers = this.subscribers.filter((other) => other !== subscriber));
   }
 }

@@ -43,11 +43,23 @@ self.addEventListener("fetch", (event) => {
   event.respondWith((async () => {
     const cache = await caches.open(CACHE);
     const cached = await cache.match(request, { ignoreSearch: true });
-    if (cached) return cached;
+    if (cached) return isolated(cached);
     const response = await fetch(request);
     if (response.ok && response.type === "basic") {
       cache.put(request, response.clone()).catch(() => {}); // (a full disk only costs the offline copy)
     }
-    return response;
+    return isolated(response);
   })());
 });
+
+// The page is cross-origin isolated when it comes from here: it can then share memory with its
+// Python worker, and a Stop in the lab interrupts Python at once (Pyodide's interrupt buffer)
+// instead of ending the worker. A static host such as GitHub Pages can't send these headers; the
+// service worker can. Everything the page loads is its own origin's, so nothing is blocked.
+function isolated(response) {
+  if (response.type !== "basic" && response.type !== "default") return response;
+  const headers = new Headers(response.headers);
+  headers.set("Cross-Origin-Opener-Policy", "same-origin");
+  headers.set("Cross-Origin-Embedder-Policy", "require-corp");
+  return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+}

@@ -13,7 +13,7 @@ const LOOK_SHARE = 0.05;
 const VIEWS_EVERY_MS = 250; // the training views are sent at most this often
 
 const base = new URL("./", self.location.href);
-let pyodide, session, take, manifest;
+let pyodide, session, take, manifest, interruptBuffer;
 let stopRequested = false;
 let chunkSeconds = MIN_CHUNK_SECONDS; // (set by each look at the inbox)
 const inbox = [];
@@ -46,6 +46,7 @@ async function drain() {
   working = true;
   while (inbox.length && (session || inbox[0].method === "load")) {
     const { id, method, args } = inbox.shift();
+    if (interruptBuffer) interruptBuffer[0] = 0; // (a stop that came after its run ended is no news)
     try {
       reply(id, { result: await methods[method](args, (event) => reply(id, { event })) });
     } catch (error) {
@@ -56,7 +57,7 @@ async function drain() {
 }
 
 const methods = {
-  load: (_, emit) => load(emit),
+  load: ({ interrupt }, emit) => load(emit, interrupt),
 
   describe: (settings) => call(session.describe, settings),
 
@@ -117,6 +118,32 @@ const methods = {
   inspect_branch: ({ token_id }) => call(session.inspect_branch, { token_id }),
 
   open: ({ checkpoint, engine }) => call(session.open, { text: checkpoint, engine }),
+
+  lab_preset: ({ name }) => call(session.lab_preset, { name }),
+  lab_script: ({ source, samples, temperature, seed }) => call(session.lab_script, { source, samples, temperature, seed }),
+
+  // The edited loop, a chunk of events at a time (as generate), until it ends or is stopped.
+  async lab_run({ source, samples, temperature, seed }, emit) {
+    stopRequested = false;
+    const events = session.lab_run.callKwargs(withSeed({ source, samples, temperature }, seed));
+    try {
+      while (!stopRequested) {
+        let chunk;
+        try {
+          chunk = call(take, { events, seconds: chunkSeconds });
+        } catch (error) {
+          if (error?.type !== "KeyboardInterrupt") throw error;
+          return { stopped: true }; // (interrupted outside the edit: the run is over all the same)
+        }
+        if (!chunk.length) break;
+        emit({ type: "lab", events: chunk });
+        await lookAtInbox();
+      }
+    } finally {
+      events.destroy();
+    }
+    return { stopped: stopRequested };
+  },
 
   lesson: () => call(session.lesson, {}),
   lesson_run_on: ({ temperature, seed }) => call(session.lesson_run_on, { temperature, seed }),
@@ -203,13 +230,18 @@ const lastLine = (text) => text.trim().split("\n").pop().replace(/^[\w.]*Microgp
 // Load Python and our package, and open a Session. Every download is watched (downloads.js):
 // the page sees bytes arrive, and the first one that fails ends loading with its reason,
 // instead of leaving Pyodide to wait for it. The phases' times go back to the page.
-async function load(emit) {
+async function load(emit, interrupt) {
   // A failed download is reported once, through the race below; Pyodide may leave its own
   // promise of it unawaited, which is no news.
   self.addEventListener("unhandledrejection", (event) => event.reason instanceof DownloadError && event.preventDefault());
   const { failure, optional } = watchDownloads((loaded, total) => emit({ type: "download", loaded, total }));
   failure.catch(() => {}); // (raced below; unraced once loading is over)
-  return Promise.race([loadSession(emit, optional), failure]);
+  const loaded = await Promise.race([loadSession(emit, optional), failure]);
+  if (interrupt) {
+    interruptBuffer = interrupt;
+    pyodide.setInterruptBuffer(interrupt); // (2, SIGINT, raises KeyboardInterrupt within ~50 bytecodes)
+  }
+  return { ...loaded, interruptible: Boolean(interrupt) };
 }
 
 async function loadSession(emit, optional) {

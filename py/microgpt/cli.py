@@ -13,7 +13,7 @@ import random
 import signal
 import sys
 
-from . import checkpoint
+from . import checkpoint, lab
 from .dataset import load_docs
 from .engines import get_engine
 from .errors import MicrogptError
@@ -90,7 +90,39 @@ def sample(args):
     ckpt = checkpoint.load(args.model)
     run_stream = random.Random()
     run_stream.setstate(ckpt.rng_state)
-    print_samples(ckpt.model, get_engine(args.engine), args, sampling_stream(run_stream, args.sample_seed))
+    rng = sampling_stream(run_stream, args.sample_seed)
+    if args.loop:
+        return print_lab_samples(ckpt.model, get_engine(args.engine), args, rng)
+    print_samples(ckpt.model, get_engine(args.engine), args, rng)
+
+
+def print_lab_samples(model, engine, args, rng):
+    """The names of an edited loop (the page's lab), as print_samples prints names; what the
+    edit prints goes to stderr, so stdout holds the names alone."""
+    if args.sampling != "temperature" or args.prefix or args.show_probs:
+        raise MicrogptError("--loop draws as the loop says: leave out --greedy, --top-k, --top-p, --prefix and "
+                            "--show-probs")
+    source = read_loop(args.loop)
+    for event in lab.events(source, model, engine, args.samples, args.temperature, rng):
+        if "output" in event:
+            print(event["output"], end="", file=sys.stderr, flush=True)
+        elif "error" in event:
+            print(event["error"]["trace"], end="", file=sys.stderr)
+            raise MicrogptError(f"the loop in {args.loop} failed: {event['error']['message']}")
+        elif "name" in event:
+            print(f"sample {event['sample'] + 1:2d}: {printable(event['name'])}", flush=True)
+
+
+def read_loop(path):
+    try:
+        with open(path, "rb") as file:
+            data = file.read(lab.MAX_SOURCE * 4 + 1)
+    except OSError as e:
+        raise MicrogptError(f"cannot read the loop {path}: {e.strerror}") from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise MicrogptError(f"the loop {path} is not UTF-8 text") from None
 
 
 def sampling_stream(run_stream, seed):
@@ -163,6 +195,8 @@ def parser():
     s.set_defaults(command=sample)
     s.add_argument("--model", required=True, help="JSON checkpoint written by train --out")
     add_setting(s, "sample_seed", "random seed (default: continue the saved run's random stream)", flag="--seed")
+    s.add_argument("--loop", metavar="FILE.py", help="sample with this edit of the generation loop (the page's lab: "
+                   "it defines sample(gpt, model, temperature, rng)) instead of the package's own")
     add_sampling_args(s)
     return p
 

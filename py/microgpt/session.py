@@ -10,7 +10,7 @@ A model opened without its dataset can sample but not train.
 import random
 import time
 
-from . import checkpoint
+from . import checkpoint, lab, standalone
 from .dataset import Tokenizer, read_dataset
 from .lesson import Lesson, about, gradient_cost, run_on
 from .errors import MicrogptError
@@ -222,6 +222,29 @@ class Session:
         if unknown:
             raise MicrogptError(f"the name has characters the model never saw in training: {unknown!r}")
         return gradient_cost(run, doc)
+
+    # --- The lab (lab.py): the loop as the learner edited it ---------------------------------
+
+    def lab_preset(self, name):
+        """The source of a preset edit of the loop (lab.PRESETS; "original": the loop itself)."""
+        return lab.preset(name)
+
+    def lab_run(self, source, samples, temperature, seed=None):
+        """Run the edited loop on the model: its events (lab.events), as they come. No seed: from
+        where the run's own random stream is (which it leaves there); a seed: a fresh stream."""
+        run = self._model_run()
+        check_all(samples=samples, temperature=temperature, sample_seed=seed)
+        rng = run.rng if seed is None else random.Random(seed)
+        return lab.events(source, run.model, run.engine, samples, temperature, rng)
+
+    def lab_script(self, source, samples, temperature, seed):
+        """The edit, the model's code and its weights as one file that prints the lab's names."""
+        run = self._model_run()
+        check_all(samples=samples, temperature=temperature, sample_seed=seed)
+        if seed is None:
+            raise MicrogptError("a script needs a sampling seed, to print the same names every time")
+        lab.compile_edit(source)  # (a broken edit is said now, not by the script)
+        return standalone.script(source, run.model, samples, temperature, seed)
 
     def _stepper(self):
         if self.stepper is None:

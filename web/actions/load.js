@@ -19,6 +19,9 @@ export const loading = {
       if (restored) this.store.update({ runs: restored.runs });
       await this.useDataset(this.wantedDataset(restored)) || (await this.useDataset(DEFAULT_SOURCE));
       if (restored) this.store.update({ run: restored.run, model: restored.model, batch: restored.batch });
+      if (restored?.edit && this.state.lab.source === null) {
+        this.store.update({ lab: { ...this.state.lab, source: restored.edit } }); // (a link's code comes first)
+      }
       if (shape) await this.describe(shape);
       this.store.update({ loadPhases: { ...this.state.loadPhases, dataset: Math.round(performance.now()) } });
       if (problems.length) this.store.update({ message: problems.join("\n") }); // (the link's)
@@ -42,7 +45,10 @@ export const loading = {
       const bytes = event.type === "download" && event.total ? ` ${megabytes(event.loaded)} of ${megabytes(event.total)} MB` : "";
       this.store.update({ status: `${text}${bytes}` });
     };
-    const { phases } = await this.python.request("load", {}, onEvent);
+    // Where the page is cross-origin isolated (served by its service worker), Python gets an
+    // interrupt buffer: the lab's Stop then interrupts it at once (actions/lab.js).
+    this.interrupt = globalThis.crossOriginIsolated ? new Int32Array(new SharedArrayBuffer(4)) : null;
+    const { phases } = await this.python.request("load", { interrupt: this.interrupt }, onEvent);
     if (!this.state.shown) await this.python.request("watch", { shown: false }); // (a new worker shows them)
     // (for tools/bench.py: the worker's phases, from its start; then the page's, from its)
     this.store.update({ loadPhases: { ...phases, "python requested": Math.round(performance.now()) } });

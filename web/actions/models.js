@@ -69,10 +69,11 @@ export const models = {
 // datasets by name only, as a dataset of your own can be megabytes) and what is on screen.
 const VERSION = 2;
 
-function toStorage({ runs, run, model, batch }, link) {
+function toStorage({ runs, run, model, batch, lab }, link) {
   const slim = (record) => (record.id === model.run || !record.source.bytes ? record
     : { ...record, source: { kind: record.source.kind, label: record.source.label } });
-  return { version: VERSION, runs: runs.map(slim), run: { ...run, startedAt: 0 }, model, batch, link };
+  const edit = lab.source !== lab.original ? lab.source : null; // the lab's edit, if there is one
+  return { version: VERSION, runs: runs.map(slim), run: { ...run, startedAt: 0 }, model, batch, link, edit };
 }
 
 // The autosave as the page holds it, from any version kept (null if there is none).

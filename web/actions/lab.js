@@ -1,0 +1,99 @@
+// The lab: the generation loop as the learner edits it (state.lab.source), run in the worker on
+// the model (py/microgpt/lab.py). The edit is text until Run, and goes to Python as an argument.
+// Stop: where the page is cross-origin isolated, Python's interrupt buffer stops the edit at once
+// (KeyboardInterrupt); elsewhere a run that does not give way between two chunks (an endless loop
+// in the edit) ends with the worker: Python is restored from the snapshot and the model reopened,
+// and the edit stays.
+
+const STOP_GRACE_MS = 300; // a stop heard between two chunks lands well within this
+
+export const lab = {
+  // Open the lab: the original loop is Python's own text; the edit, if none is kept, starts as it.
+  async labOpen() {
+    await this.attempt(async () => {
+      const original = this.state.lab.original ?? (await this.python.request("lab_preset", { name: "original" }));
+      const { source } = this.state.lab;
+      this.store.update({ lab: { ...this.state.lab, open: true, original, source: source ?? original } });
+    });
+  },
+
+  labEdit(source) {
+    if (source === this.state.lab.source) return;
+    this.store.update({ lab: { ...this.state.lab, source, error: null } });
+    clearTimeout(this.labSaveTimer);
+    this.labSaveTimer = setTimeout(() => this.state.model && this.autosave(), 1000); // (the edit is kept with the model)
+  },
+
+  async labPreset(name) {
+    await this.attempt(async () => {
+      this.labEdit(await this.python.request("lab_preset", { name }));
+    });
+  },
+
+  // Run the edit on the model with the Generate card's count, temperature and seed; its names are
+  // typed out beside the original loop's, with print()'s output and any error.
+  async labRun({ samples, temperature, sample_seed }, typewriter) {
+    const { source } = this.state.lab;
+    typewriter.reset();
+    this.store.update({ phase: "generating", status: "Running your loop…", message: "",
+                        lab: { ...this.state.lab, running: true, output: "", error: null, names: [], fromLink: false,
+                               stoppedBy: null,
+                               settings: { samples, temperature, sample_seed } } });
+    await this.attempt(async () => {
+      const { stopped } = await this.python.request("lab_run", { source, samples, temperature, seed: sample_seed },
+        (event) => this.labEvents(event.events, typewriter));
+      await typewriter.done();
+      this.labEnded(stopped ? "Ready — your loop was stopped" : "Ready — your loop ran");
+      await this.showInAddress();
+    });
+    if (this.state.lab.running) this.labEnded("Ready"); // (a failed request: the page says why)
+  },
+
+  labEvents(events, typewriter) {
+    const lab = { ...this.state.lab };
+    for (const event of events) {
+      if (event.output !== undefined) lab.output += event.output;
+      else if (event.error) lab.error = event.error;
+      else if (event.name !== undefined) lab.names = [...lab.names, { name: event.name, original: event.original }];
+    }
+    this.store.update({ lab });
+    typewriter.push(events.filter((event) => event.sample !== undefined));
+  },
+
+  labEnded(status) {
+    this.store.update({ lab: { ...this.state.lab, running: false }, phase: "ready", status });
+  },
+
+  // Stop the run: between two chunks if the edit lets Python get there, else by ending the
+  // worker and restoring Python (the model and the edit are kept by the page).
+  async labStop(typewriter, shape) {
+    if (!this.state.lab.running) return;
+    const stopped = new Promise((resolve) => {
+      const unsubscribe = this.store.subscribe((state) => !state.lab.running && (unsubscribe?.(), resolve(true)));
+    });
+    this.python.request("stop").catch(() => {});
+    if (this.interrupt) Atomics.store(this.interrupt, 0, 2); // SIGINT: Python raises KeyboardInterrupt in the edit
+    const heard = await Promise.race([stopped, new Promise((resolve) => setTimeout(() => resolve(false), STOP_GRACE_MS))]);
+    if (heard) return this.store.update({ lab: { ...this.state.lab, stoppedBy: this.interrupt ? "interrupt" : "stop" } });
+    typewriter.flush();
+    this.store.update({ lab: { ...this.state.lab, running: false, stoppedBy: "restart",
+                               error: { message: "stopped: Python was restarted, as your loop did not give way", trace: "", line: null } },
+                        phase: "ready", status: "Stopping your loop: restarting Python…" });
+    const started = performance.now();
+    await this.restart(shape);
+    if (this.state.phase === "ready") {
+      this.store.update({ status: `Ready — your loop was stopped: Python restarted and the model reopened in ` +
+        `${((performance.now() - started) / 1000).toFixed(1)} s. Your edit is kept.` });
+    }
+  },
+
+  // The edit as one .py file that prints the same names with plain python3.
+  async labScript({ samples, temperature, sample_seed }) {
+    let text = null;
+    await this.attempt(async () => {
+      text = await this.python.request("lab_script", { source: this.state.lab.source, samples, temperature,
+                                                       seed: sample_seed ?? 1 });
+    });
+    return text;
+  },
+};
