@@ -56,8 +56,11 @@ export class App {
       if (error instanceof PythonError && error.fatal) return;
       const badInput = error instanceof PythonError;
       const busy = ["training", "generating"].includes(this.state.phase);
+      const loading = this.state.phase === "loading" && !badInput; // (never left at "Starting…" for ever)
       this.store.update({ message: badInput ? error.message : `Something went wrong in the page: ${error.message}`,
-                          ...(busy ? { phase: "ready", status: "Ready" } : {}) });
+                          ...(busy ? { phase: "ready", status: "Ready" } : {}),
+                          ...(loading ? { phase: "failed", status: "The page could not start Python.",
+                                          failure: { details: String(error.stack || error), whileLoading: true } } : {}) });
       if (!badInput) throw error;
     }
   }

@@ -56,6 +56,9 @@ export function crossCheck(values) {
   return [];
 }
 
+// A default as a message names it: nothing ("" or null) is "none".
+const describeDefault = (value) => (value === null || value === "" ? "none" : value);
+
 // Settings from a URL query: every known key is validated; a bad one falls back to its
 // default with a message. Unknown keys are ignored.
 export function settingsFromQuery(search) {
@@ -66,7 +69,7 @@ export function settingsFromQuery(search) {
     values[name] = spec.default;
     if (!params.has(name)) continue;
     const [value, why] = parseSetting(name, params.get(name));
-    if (why) problems.push(`${name}=${shorten(params.get(name))} ${why}; using ${spec.default ?? "none"}.`);
+    if (why) problems.push(`${name}=${shorten(params.get(name))} ${why}; using ${describeDefault(spec.default)}.`);
     else values[name] = value;
   }
   for (const why of crossCheck(values)) {

@@ -70,6 +70,11 @@ def from_json(text):
     """Parse and check a checkpoint; anything off raises MicrogptError with the reason."""
     if len(text) > MAX_CHECKPOINT_BYTES:
         raise MicrogptError(f"checkpoint is larger than {MAX_CHECKPOINT_BYTES // 2**20} MB")
+    # A checkpoint opens with its format (to_json writes it first): anything else, however big, is
+    # refused from its first few bytes, before it is scanned or parsed.
+    head = _HEAD.match(text, 0, 1024)
+    if head is None or head.group(1) != FORMAT:
+        raise MicrogptError(f"not a microgpt checkpoint (it must begin {{\"format\": \"{FORMAT}\"")
     if _depth(text) > MAX_DEPTH:
         raise MicrogptError("checkpoint is nested deeper than a checkpoint can be")
     try:
@@ -84,12 +89,16 @@ def from_json(text):
     return _checkpoint(data)
 
 
+_HEAD = re.compile(r'\s*\{\s*"format"\s*:\s*"([^"\\]{0,64})"')
+
+
 def _depth(text):
     """How deeply the JSON text's arrays and objects nest (brackets inside strings don't count),
-    found without parsing: a parser would recurse as deep as the nesting goes."""
+    found without parsing: a parser would recurse as deep as the nesting goes. The string pattern
+    is possessive (*+, ++): it never backtracks, so a long string costs no memory to skip."""
     depth = deepest = 0
-    for token in re.finditer(r'"(?:[^"\\]|\\.)*"|[\[\]{}]', text):
-        bracket = token.group()
+    for token in re.finditer(r'"(?:[^"\\]++|\\.)*+"|[\[\]{}]', text):
+        bracket = text[token.start()]  # (not token.group(): a long string would be copied)
         if bracket in "[{":
             depth += 1
             deepest = max(deepest, depth)

@@ -137,11 +137,14 @@ def test_hostile_checkpoints_are_refused_and_the_model_kept(page, site_url, tmp_
         return json.dumps(data).replace('"NaN"', "NaN")
     huge = tmp_path / "huge.json"
     huge.write_text('{"format": "microgpt-checkpoint", "pad": "' + "x" * (65 * 2**20) + '"}')
+    not_a_model = tmp_path / "not-a-model.json"  # (issue 22: just under the limit, it ran Python out of memory)
+    not_a_model.write_text('{"pad": "' + "x" * (63 * 2**20) + '"}')
     cases = [
         ("shapes.json", tampered(lambda d: d["weights"]["wte"].pop()), "wte must be"),
         ("nan.json", tampered(lambda d: d["weights"]["wte"][0].__setitem__(0, "NaN")), "holds NaN"),
         ("vocab.json", tampered(lambda d: d.update(vocab=d["vocab"][:-1])), "wte must be"),
-        ("nested.json", "[" * 100_000 + "]" * 100_000, "nested deeper"),
+        ("nested.json", '{"format": "microgpt-checkpoint", "x": ' + "[" * 100_000 + "]" * 100_000 + "}", "nested deeper"),
+        (not_a_model, None, "not a microgpt checkpoint"),
         (huge, None, "too big"),
     ]
     for file_name, text, reason in cases:

@@ -104,6 +104,15 @@ def test_an_edit_travels_in_the_link_and_never_runs_by_itself(page, site_url, br
     assert {len(name) for name, _ in names} == {8}
     link = page.url
     assert "#code=" in link
+    with page.expect_download() as download:
+        page.get_by_test_id("lab-download").click()
+    assert "never BOS" in Path(download.value.path()).read_text()
+    # The edit is kept with the model: a bare address (no link of its own) brings both back.
+    page.goto(site_url)
+    wait_for_state(page, "ready")
+    open_lab(page)
+    assert "never BOS" in page.locator("#lab-editor .cm-content").inner_text()
+    assert not page.get_by_test_id("lab-from-link").is_visible()
     fresh = browser.new_context().new_page()
     fresh.goto(link)
     wait_for_state(fresh, "ready")
@@ -125,3 +134,48 @@ def test_an_edit_travels_in_the_link_and_never_runs_by_itself(page, site_url, br
 def test_the_editor_is_not_precached_for_a_first_visit(dist):
     precached = (Path(dist) / "precache.json").read_text()
     assert "lab/editor.js" not in precached and (Path(dist) / "lab" / "editor.js").stat().st_size > 100_000
+
+
+def isolated_page(page, site_url):
+    """A page its service worker served, so cross-origin isolated: Stop uses the interrupt buffer."""
+    open_page(page, site_url, f"samples={SAMPLES}&sample_seed={SEED}")
+    page.wait_for_function("async () => (await navigator.serviceWorker.getRegistration())?.active?.state === "
+                           "'activated'", polling=100)
+    for _ in range(3):  # (the first navigation after activation may still come from the network)
+        page.reload()
+        wait_for_state(page, "ready")
+        if page.evaluate("crossOriginIsolated"):
+            return
+    raise AssertionError("the service worker did not make the page cross-origin isolated")
+
+
+def test_where_the_page_is_isolated_stop_interrupts_python_and_the_worker_lives_on(page, site_url, tmp_path):
+    isolated_page(page, site_url)
+    open_lab(page)
+    page.get_by_test_id("pace").fill("0")
+    use_file(page, tmp_path, "runaway.py", "def sample(gpt, model, temperature, rng):\n    while True:\n        pass\n")
+    page.get_by_test_id("lab-run").click()
+    wait_for_state(page, "generating")
+    page.wait_for_timeout(300)
+    page.get_by_test_id("lab-stop").click()
+    wait_for_state(page, "ready")
+    assert page.get_by_test_id("lab").get_attribute("data-stopped-by") == "interrupt"
+    assert page.get_by_test_id("lab-output").inner_text().strip() == "stopped at line 3"
+    assert "restart" not in page.get_by_test_id("status").inner_text()  # the same worker, its model as it was
+    page.get_by_test_id("lab-preset").select_option("top-p")
+    page.wait_for_function("document.querySelector('#lab-editor .cm-content').innerText.includes('top_p = 0.9')")
+    session, _ = cpython_session(**DEFAULT_RUN)
+    assert run_lab(page) == cpython_lab(session, lab.preset("top-p"))
+
+
+def test_an_edit_that_eats_all_memory_ends_with_a_clear_message(page, site_url, tmp_path):
+    open_page(page, site_url)
+    open_lab(page)
+    use_file(page, tmp_path, "hungry.py", "def sample(gpt, model, temperature, rng):\n    grown = []\n"
+                                          "    while True:\n        grown.append(bytearray(10**7))\n")
+    page.get_by_test_id("lab-run").click()
+    wait_for_state(page, "generating")
+    wait_for_state(page, "ready")
+    assert page.get_by_test_id("lab-output").inner_text().strip().endswith("the loop ran out of memory")
+    assert "your loop failed" in page.get_by_test_id("status").inner_text()
+    assert data_of(page, "status")["modelStep"] == "500"

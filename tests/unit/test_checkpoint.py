@@ -3,6 +3,7 @@ download, a link, a crafted file), so every way a file can be off is refused wit
 MicrogptError that says why, before anything big is built. (The CLI turns that error into one
 `error:` line: test_cli.py checks that once.)"""
 import json
+import tracemalloc
 import re
 
 import pytest
@@ -33,7 +34,7 @@ def test_a_good_checkpoint_reads_back_as_it_was_written(good):
 
 
 def nested(depth):
-    return "[" * depth + "]" * depth
+    return '{"format": "microgpt-checkpoint", "x": ' + "[" * depth + "]" * depth + "}"
 
 
 def huge_vocabulary(d):
@@ -88,14 +89,15 @@ def test_a_tampered_checkpoint_is_refused_with_its_reason(good, tamper, fragment
 
 # Texts that are not a checkpoint's JSON at all.
 MALFORMED = [
-    ("{not json", "not valid JSON"),
+    ('{"format": "microgpt-checkpoint", not json', "not valid JSON"),
+    ("{not json", "not a microgpt"),
     ("[1, 2]", "not a microgpt"),
     (nested(100_000), "nested deeper"),  # refused before the parser can recurse
     ("x" * (MAX_CHECKPOINT_BYTES + 1), "larger than 64 MB"),
 ]
 
 
-@pytest.mark.parametrize("text, fragment", MALFORMED, ids=["json", "list", "nested", "huge"])
+@pytest.mark.parametrize("text, fragment", MALFORMED, ids=["json", "not-ours", "list", "nested", "huge"])
 def test_a_malformed_checkpoint_is_refused_with_its_reason(text, fragment):
     refused(text, fragment)
 
@@ -105,6 +107,22 @@ def test_a_checkpoint_with_a_non_finite_number_is_refused(good, number):
     text = re.sub(r'("wte": \[\[)[^,\]]+', rf"\g<1>{number}", good, count=1)  # the first weight
     assert number in text
     refused(text, "finite")
+
+
+def test_a_big_json_that_is_not_a_checkpoint_is_refused_from_its_first_bytes():
+    # (issue 22: a 63 MB JSON ran the depth scan out of memory)
+    for text in ['{"pad": "' + "x" * (63 * 2**20) + '"}', "[" + "1," * (31 * 2**20) + "1]"]:
+        refused(text, "not a microgpt checkpoint")
+
+
+def test_a_long_string_in_a_checkpoint_is_scanned_in_bounded_memory():
+    text = '{"format": "microgpt-checkpoint", "pad": "' + "x" * (60 * 2**20) + '"}'
+    tracemalloc.start()
+    try:
+        assert checkpoint._depth(text) == 1
+        assert tracemalloc.get_traced_memory()[1] < 2**20  # (the regex's backtracking would take gigabytes)
+    finally:
+        tracemalloc.stop()
 
 
 def test_brackets_inside_strings_are_text_not_nesting():

@@ -43,8 +43,11 @@ export const lab = {
       const { stopped } = await this.python.request("lab_run", { source, samples, temperature, seed: sample_seed },
         (event) => this.labEvents(event.events, typewriter));
       await typewriter.done();
-      this.labEnded(stopped ? "Ready — your loop was stopped" : "Ready — your loop ran");
-      await this.showInAddress();
+      const { error } = this.state.lab;
+      this.labEnded(stopped || error?.message.startsWith("stopped") ? "Ready — your loop was stopped"
+        : error ? "Ready — your loop failed: its output says where" : "Ready — your loop ran");
+      clearTimeout(this.labSaveTimer);
+      await this.autosave(await this.showInAddress()); // (the edit, kept with the model, and in the address)
     });
     if (this.state.lab.running) this.labEnded("Ready"); // (a failed request: the page says why)
   },

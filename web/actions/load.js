@@ -17,7 +17,14 @@ export const loading = {
       // The page's own dataset and model after a restart; else the autosaved run, if it is this address's.
       restored = this.state.dataset ? null : await this.savedRun(this.state.linked.link);
       if (restored) this.store.update({ runs: restored.runs });
-      await this.useDataset(this.wantedDataset(restored)) || (await this.useDataset(DEFAULT_SOURCE));
+      const wanted = this.wantedDataset(restored);
+      if (!(await this.useDataset(wanted))) {
+        // Refused (a link's dataset Python won't read, a download that failed): say so, and why, after
+        // the default has loaded (which would clear the message).
+        const refused = this.state.message.replace(/ The dataset you had is kept\.$/, "");
+        await this.useDataset(DEFAULT_SOURCE);
+        problems.push(`${refused} Using ${datasetLabel(DEFAULT_SOURCE)} instead.`);
+      }
       if (restored) this.store.update({ run: restored.run, model: restored.model, batch: restored.batch });
       if (restored?.edit && this.state.lab.source === null) {
         this.store.update({ lab: { ...this.state.lab, source: restored.edit } }); // (a link's code comes first)
@@ -47,7 +54,9 @@ export const loading = {
     };
     // Where the page is cross-origin isolated (served by its service worker), Python gets an
     // interrupt buffer: the lab's Stop then interrupts it at once (actions/lab.js).
-    this.interrupt = globalThis.crossOriginIsolated ? new Int32Array(new SharedArrayBuffer(4)) : null;
+    // (WebKitGTK says it is isolated but has no SharedArrayBuffer: then there is no buffer.)
+    const sharing = globalThis.crossOriginIsolated && typeof SharedArrayBuffer === "function";
+    this.interrupt = sharing ? new Int32Array(new SharedArrayBuffer(4)) : null;
     const { phases } = await this.python.request("load", { interrupt: this.interrupt }, onEvent);
     if (!this.state.shown) await this.python.request("watch", { shown: false }); // (a new worker shows them)
     // (for tools/bench.py: the worker's phases, from its start; then the page's, from its)

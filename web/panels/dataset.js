@@ -12,9 +12,17 @@ export function mountDataset(store, app, readShape) {
   for (const [name, { title }] of Object.entries(DATASETS)) choice.add(new Option(title, name));
   choice.add(new Option("Your own: paste or upload", "custom"));
 
-  choice.addEventListener("change", () => {
+  // The chooser shows the dataset that will train: a refused one (say, a built-in dataset that
+  // can't be downloaded offline) puts it back to the one kept.
+  const showChoice = (source) => {
+    choice.value = source.kind === "builtin" ? source.name : "custom";
+    $("dataset-own").hidden = source.kind !== "custom";
+  };
+  choice.addEventListener("change", async () => {
     $("dataset-own").hidden = choice.value !== "custom";
-    if (choice.value !== "custom") app.useDataset({ kind: "builtin", name: choice.value }, readShape());
+    if (choice.value === "custom") return;
+    const taken = await app.useDataset({ kind: "builtin", name: choice.value }, readShape());
+    if (!taken && store.state.dataset) showChoice(store.state.dataset.source);
   });
   $("dataset-use").addEventListener("click", () => {
     const text = $("dataset-text").value;
@@ -65,8 +73,7 @@ export function mountDataset(store, app, readShape) {
     }
     if (state.dataset?.source !== previous?.dataset?.source && state.dataset) {
       const { source } = state.dataset;
-      choice.value = source.kind === "builtin" ? source.name : "custom";
-      $("dataset-own").hidden = source.kind !== "custom";
+      showChoice(source);
       $("dataset-credit").textContent = source.kind === "builtin" ? `Source: ${DATASETS[source.name].credit}.` : "";
     }
     if (state.dataset?.report !== previous?.dataset?.report || runOf(state)?.settings !== (previous && runOf(previous)?.settings)) {

@@ -65,7 +65,11 @@ export function mountLab(store, app) {
     const values = settings();
     if (values && store.state.phase === "ready" && store.state.model) app.labRun(values, typewriter);
   });
-  $("lab-stop").addEventListener("click", () => app.labStop(typewriter, readShape()));
+  $("lab-stop").addEventListener("click", async () => {
+    const started = performance.now();
+    await app.labStop(typewriter, readShape());
+    $("lab").dataset.stopMs = (performance.now() - started).toFixed(0); // (from Stop to Ready: for the benchmark)
+  });
   $("lab-reset").addEventListener("click", () => app.labEdit(store.state.lab.original));
   $("lab-preset").addEventListener("change", () => {
     const name = $("lab-preset").value;
