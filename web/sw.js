@@ -17,7 +17,9 @@ self.addEventListener("install", (event) => {
   event.waitUntil((async () => {
     const files = await (await fetch(`precache.json?build=${BUILD}`, { cache: "no-cache" })).json();
     const cache = await caches.open(CACHE);
-    await cache.addAll(files.map((file) => new Request(file, { cache: "no-cache" }))); // all, or none
+    // Each file afresh from the server ("reload"), never revalidated against the HTTP cache: a
+    // file changed within the same second keeps its Last-Modified, and would stay stale. All, or none.
+    await cache.addAll(files.map((file) => new Request(file, { cache: "reload" })));
   })());
 });
 

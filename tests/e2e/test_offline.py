@@ -6,7 +6,7 @@ import json
 import shutil
 
 import build
-from .helpers import ROOT, generate, open_page, send, start_server, train, url_of, wait_for_state
+from .helpers import ROOT, Handler, generate, open_page, send, start_server, train, url_of, wait_for_state
 
 EXPECTED_NAMES = (ROOT / "tests" / "data" / "names-default-500steps.names").read_text(encoding="utf-8").splitlines()
 SNAPSHOT = "snapshot.bin.gz"
@@ -133,3 +133,32 @@ def test_without_a_service_worker_the_page_works_as_before(browser, site_url):
     finally:
         context.close()
     assert errors == []
+
+
+def test_the_precache_downloads_each_file_afresh_never_revalidating(page, dist):
+    """(issue 22) A conditional request would get 304 for a file changed within the same second as
+    its Last-Modified, and the new build's cache would keep the old file."""
+    class Recording(Handler):
+        requests = []
+
+        def do_GET(self):
+            conditional = "If-Modified-Since" in self.headers or "If-None-Match" in self.headers
+            type(self).requests.append((self.path.split("?")[0], conditional))
+            super().do_GET()
+
+    server = start_server(dist, Recording)
+    open_page(page, url_of(server))
+    wanted = {"/" + path.lstrip("./") for path in json.loads((dist / "precache.json").read_text())}
+
+    def downloads():  # what was asked for once the service worker had its list (it starts with it)
+        paths = [path for path, _ in Recording.requests]
+        return Recording.requests[paths.index("/precache.json"):] if "/precache.json" in paths else []
+    for _ in range(600):
+        if wanted <= {path for path, _ in downloads()}:
+            break
+        page.wait_for_timeout(100)
+    else:
+        raise AssertionError(f"the service worker never asked for {sorted(wanted - {path for path, _ in downloads()})}")
+    server.shutdown()
+    server.server_close()
+    assert [path for path, conditional in downloads() if conditional] == []
