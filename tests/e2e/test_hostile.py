@@ -1,10 +1,10 @@
 """Failures a hostile tester found (issue 22), each reproduced: the chooser shows what will train
-after a refused dataset; a link whose dataset Python refuses keeps its message; a huge JSON that
-is not a model is refused at once."""
+after a refused dataset; a link whose dataset Python refuses keeps its message; a full or silent
+browser storage is said, and the page works on without it."""
 import base64
 import zlib
 
-from .helpers import STATUS, data_of, open_page, send, wait_for_state
+from .helpers import SMALL, STATUS, data_of, open_page, send, train, wait_for_state
 
 
 def packed(data):
@@ -38,3 +38,19 @@ def test_a_bad_empty_default_is_named_none(page, site_url):
     open_page(page, site_url, "prefix=" + "a" * 2000)  # (100 kB, as the tester sent, is more than our test server takes)
     assert "must be at most 32 characters; using none." in page.get_by_test_id("message").inner_text()
     assert page.inner_text(STATUS).startswith("Ready")
+
+
+def test_a_full_storage_says_why_the_model_is_not_kept(page, site_url):
+    page.add_init_script("IDBObjectStore.prototype.put = function () { throw new DOMException('', 'QuotaExceededError'); }")
+    open_page(page, site_url, SMALL)
+    train(page)
+    message = page.get_by_test_id("message").inner_text()
+    assert "can't be kept in this browser (the browser's storage for this site is full)" in message
+    assert page.get_by_test_id("generate").is_enabled()  # the page works on without it
+
+
+def test_a_storage_that_never_answers_is_given_up_and_the_page_gets_ready(page, site_url):
+    page.add_init_script("indexedDB.open = () => ({})")  # (a request whose events never come)
+    open_page(page, site_url)
+    assert "the browser's storage did not answer" in page.get_by_test_id("message").inner_text()
+    assert data_of(page, "status")["modelStep"] == "500"  # the model trained at build time, all the same

@@ -15,7 +15,7 @@ export const loading = {
     await this.attempt(async () => {
       await this.startPython();
       // The page's own dataset and model after a restart; else the autosaved run, if it is this address's.
-      restored = this.state.dataset ? null : await this.savedRun(this.state.linked.link);
+      restored = this.state.dataset ? null : await this.savedRun(this.state.linked.link, problems);
       if (restored) this.store.update({ runs: restored.runs });
       const wanted = this.wantedDataset(restored);
       if (!(await this.useDataset(wanted))) {
@@ -72,13 +72,14 @@ export const loading = {
       ?? this.state.linked.source;
   },
 
-  // The autosaved run, if there is one for this address.
-  async savedRun(link) {
+  // The autosaved run, if there is one for this address; why not, added to problems (shown once
+  // the page is ready: loading the dataset would clear a message shown now).
+  async savedRun(link, problems) {
     try {
       const saved = fromStorage(await storage.loadSaved());
       return saved && (!link || saved.link === link) ? saved : null;
     } catch (error) {
-      this.store.update({ message: `Your last model can't be kept in this browser (${error.message}); the page works without it.` });
+      problems.push(`Your last model can't be kept in this browser (${error.message}); the page works without it.`);
       return null;
     }
   },
