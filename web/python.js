@@ -24,10 +24,14 @@
 //                                       → the report on it (see dataset.read_dataset): a
 //                                         built-in dataset by name, pasted text or a file's
 //                                         bytes (Uint8Array); refused: the old one stays
+//   warm_up {n_embd, n_head, n_layer, block_size}
+//                                       → null: the fast engine's kernels compiled for this shape,
+//                                         a step at a time; it gives way to any request that comes
 //   describe {n_embd, n_head, n_layer, block_size}
 //                                       → {docs, vocab_size, chars, num_params}
 //   train {steps, seed, engine, n_embd, n_head, n_layer, block_size}
-//                                       → {step, num_steps, stopped}
+//                                       → {step, num_steps, stopped, began (false: stopped before
+//                                          it began, the model there was kept)}
 //                                         [{type: "started", num_steps, num_params},
 //                                          {type: "progress", step, num_steps, losses}: the new
 //                                          losses, after each chunk of steps (50–200 ms),

@@ -17,6 +17,7 @@ let pyodide, session, take, manifest, interruptBuffer;
 let stopRequested = false;
 let chunkSeconds = MIN_CHUNK_SECONDS; // (set by each look at the inbox)
 const inbox = [];
+const RUNS = ["train", "train_more", "generate", "lab_run"]; // the requests a Stop ends
 let working = false;
 
 self.onmessage = ({ data: request }) => {
@@ -26,6 +27,9 @@ self.onmessage = ({ data: request }) => {
     return reply(request.id, { result: null });
   }
   if (request.method === "watch") return answerAtOnce(request);
+  // A run's stop flag is cleared when the run is asked for, not when it starts: a Stop that comes
+  // while it waits its turn (behind a warm-up) stops it too.
+  if (RUNS.includes(request.method)) stopRequested = false;
   inbox.push(request);
   if (!working) drain();
 };
@@ -61,17 +65,27 @@ const methods = {
 
   describe: (settings) => call(session.describe, settings),
 
-  warm_up: (shape) => call(session.warm_up, shape),
+  // A step of a throwaway run at a time, until it is done or any other request comes in (a
+  // large model's warm-up takes many seconds: Train, or Stop, must not wait for it).
+  async warm_up(shape) {
+    const steps = session.warm_up.callKwargs(shape);
+    try {
+      while (!inbox.length && call(take, { events: steps, seconds: chunkSeconds }).length) await lookAtInbox();
+    } finally {
+      steps.destroy();
+    }
+    return null;
+  },
 
   async train({ steps, seed, engine, n_embd, n_head, n_layer, block_size }, emit) {
-    stopRequested = false;
+    // Stopped while it waited its turn (behind a warm-up): the model there was is left as it is.
+    if (stopRequested) return { step: 0, num_steps: steps, stopped: true, began: false };
     const run = call(session.start_training, { steps, seed, engine, n_embd, n_head, n_layer, block_size });
     emit({ type: "started", ...run });
     return trainInChunks(emit);
   },
 
   async train_more(_, emit) {
-    stopRequested = false;
     return trainInChunks(emit);
   },
 
@@ -88,7 +102,6 @@ const methods = {
   },
 
   async generate({ samples, temperature, seed, prefix, sampling, top_k, top_p }, emit) {
-    stopRequested = false;
     const events = session.generate.callKwargs(withSeed({ samples, temperature, prefix, sampling, top_k, top_p }, seed));
     let computing = 0;
     try {
@@ -124,7 +137,6 @@ const methods = {
 
   // The edited loop, a chunk of events at a time (as generate), until it ends or is stopped.
   async lab_run({ source, samples, temperature, seed }, emit) {
-    stopRequested = false;
     const events = session.lab_run.callKwargs(withSeed({ source, samples, temperature }, seed));
     try {
       while (!stopRequested) {
@@ -165,13 +177,15 @@ async function trainInChunks(emit) {
     emit({ type: "views", ...call(session.views, { latest }) });
     viewsSent = performance.now();
   };
+  progress = call(session.progress, {});
+  if (stopRequested) return { ...progress, stopped: true }; // (a Stop came before it began)
   sendViews(); // (the run's first frame)
-  do {
+  while (progress.step < progress.num_steps && !stopRequested) {
     progress = call(session.train, { seconds: chunkSeconds });
     emit({ type: "progress", ...progress });
     if (performance.now() - viewsSent >= VIEWS_EVERY_MS) sendViews();
     await lookAtInbox();
-  } while (progress.step < progress.num_steps && !stopRequested);
+  }
   sendViews(true); // (with a frame of the step it stopped at)
   return { step: progress.step, num_steps: progress.num_steps, stopped: stopRequested };
 }

@@ -61,16 +61,23 @@ class Session:
     def warm_up(self, n_embd, n_head, n_layer, block_size):
         """Compile the fast engine's kernels for a model of this shape on this dataset now, while
         the page waits for the user, rather than in the first steps of training: one step of a
-        throwaway run on documents of every length up to the block size, and one name."""
+        throwaway run on documents of every length up to the block size, and one name. It is a
+        generator, a step per item, so the worker can give way to the user between two (a large
+        model's warm-up takes many seconds, and Train must not wait for it)."""
         if self.docs is None:
             raise MicrogptError("there is no dataset")
         config = _config(n_embd, n_head, n_layer, block_size)
         chars = "".join(Tokenizer.from_docs(self.docs).chars)
         docs = [chars] + [(chars * block_size)[:length] for length in range(1, block_size + 1)]  # all the vocabulary
-        throwaway = Trainer.new(docs, config, num_steps=len(docs), seed=0, engine="fast")
+        return self._warming(Trainer.new(docs, config, num_steps=len(docs), seed=0, engine="fast"))
+
+    @staticmethod
+    def _warming(throwaway):
         while not throwaway.done:
             throwaway.step()
+            yield throwaway.steps_done
         run(new_name(throwaway.model, throwaway.engine, 1.0, random.Random(0)))
+        yield throwaway.steps_done
 
     def start_training(self, steps, seed, n_embd, n_head, n_layer, block_size, engine):
         if self.docs is None:
@@ -98,6 +105,11 @@ class Session:
         if run.done:
             run.seen  # (built now, while the page shows the end of the run, not in the first Generate)
         return {"step": run.steps_done, "num_steps": run.num_steps, "losses": losses}
+
+    def progress(self):
+        """Where the run is: its step and its number of steps."""
+        run = self._model_run()
+        return {"step": run.steps_done, "num_steps": run.num_steps}
 
     def save(self):
         """The run as checkpoint JSON, so the page can keep it and hand it to a new worker."""

@@ -54,3 +54,35 @@ def test_a_storage_that_never_answers_is_given_up_and_the_page_gets_ready(page, 
     open_page(page, site_url)
     assert "the browser's storage did not answer" in page.get_by_test_id("message").inner_text()
     assert data_of(page, "status")["modelStep"] == "500"  # the model trained at build time, all the same
+
+
+LARGEST = "dataset=cities&n_embd=64&n_head=16&n_layer=4&block_size=32&steps=300&engine=fast"
+# When Stop is clicked, and when the page is Ready again (performance.now(), ms).
+TIME_THE_STOP = """() => {
+    window.stopClickedAt = null;
+    document.addEventListener("click", (event) => {
+        if (event.target.closest("[data-testid=stop]")) window.stopClickedAt = performance.now();
+    }, true);
+    new MutationObserver(() => {
+        if (window.stopClickedAt && !window.readyAt && document.body.dataset.state === "ready") window.readyAt = performance.now();
+    }).observe(document.body, {attributes: true, attributeFilter: ["data-state"]});
+}"""
+
+
+def test_the_largest_model_starts_at_once_and_stops_within_a_second_even_while_starting(page, site_url):
+    open_page(page, site_url, LARGEST)  # (the warm-up for this shape starts now, and takes many seconds)
+    page.evaluate(TIME_THE_STOP)
+    page.get_by_test_id("train").click()  # Train does not wait for the warm-up …
+    wait_for_state(page, "training")
+    assert page.get_by_test_id("speed").inner_text() == "starting…"
+    page.get_by_test_id("stop").click()  # … and a Stop while the run starts is heard
+    wait_for_state(page, "ready")
+    assert page.evaluate("window.readyAt - window.stopClickedAt") < 1000
+    assert "stopped before the run began; the model you had is kept" in page.inner_text(STATUS)
+    # Trained, its speed counts from the first step (not the start-up).
+    page.get_by_test_id("train").click()
+    page.wait_for_function("Number(document.querySelector('[data-testid=progress]').dataset.step) >= 4", timeout=120_000)
+    rate = float(page.get_by_test_id("speed").get_attribute("data-rate"))
+    page.get_by_test_id("stop").click()
+    wait_for_state(page, "ready")
+    assert rate > 0.5  # (0.7 steps/s, 15 h to go, when the start-up was averaged in)

@@ -11,9 +11,10 @@ export const training = {
     const id = (this.state.runs.at(-1)?.id ?? 0) + 1;
     const record = { id, settings, source: this.state.dataset.source, losses: [], hidden: false };
     const run = { id, step: 0, startedAt: performance.now() };
+    const before = { run: this.state.run, model: this.state.model, runs: this.state.runs, views: this.state.views };
     this.store.update({ phase: "training", status: "Training…", message: "", run, inside: null, views: null,
                         runs: [...this.state.runs, record] });
-    await this.trainRun("train", settings, run);
+    await this.trainRun("train", settings, run, before);
   },
 
   // Carry on a run that was stopped: its losses go on as those of an uninterrupted run.
@@ -24,7 +25,8 @@ export const training = {
     await this.trainRun("train_more", {}, run);
   },
 
-  async trainRun(method, args, run) {
+  // before: what the page had, back on screen if the run is stopped before it begins.
+  async trainRun(method, args, run, before = null) {
     const { engine } = runOf(this.state, run.id).settings;
     const onEvent = (event) => {
       if (event.type === "started") {
@@ -33,12 +35,20 @@ export const training = {
       } else if (event.type === "views") {
         this.receiveViews(event);
       } else {
-        run = { ...run, step: event.step };
+        // The speed is measured from the first step done: the run's start (compiling the fast engine's
+        // code for a new shape, seconds for a large model) is not averaged in.
+        const first = run.firstAt === undefined && event.step > (run.stepsBefore ?? 0)
+          ? { firstAt: performance.now(), firstStep: event.step } : {};
+        run = { ...run, ...first, step: event.step };
         this.store.update({ run, runs: withLosses(this.state.runs, run.id, event.losses) });
       }
     };
     await this.attempt(async () => {
-      const { step, num_steps, stopped } = await this.python.request(method, args, onEvent);
+      const { step, num_steps, stopped, began } = await this.python.request(method, args, onEvent);
+      if (began === false && before) {
+        return this.store.update({ ...before, phase: "ready", status: "Ready — stopped before the run began; the model " +
+          "you had is kept" });
+      }
       run = { ...run, seconds: (performance.now() - run.startedAt) / 1000, stopped };
       const model = step > 0 ? { run: run.id, step, checkpoint: null, drawn: 0, canTrain: true } : null;
       const what = stopped ? `stopped at step ${step} of ${num_steps}` : `trained ${step} steps in ${formatSeconds(run.seconds)}`;

@@ -52,15 +52,22 @@ export function mountTrain(store, app) {
   return chart;
 }
 
-function showProgress({ step, startedAt, seconds, stepsBefore = 0 }, numSteps, losses) {
-  const elapsed = seconds ?? (performance.now() - startedAt) / 1000;
-  const rate = step > stepsBefore && elapsed > 0 ? (step - stepsBefore) / elapsed : 0;
+function showProgress({ step, startedAt, seconds, stepsBefore = 0, firstAt, firstStep }, numSteps, losses) {
+  // Steps per second since the first step was done (the start-up is not a step); a run of one
+  // chunk has no second point, and its own time is all there is.
+  const now = seconds === undefined ? performance.now() : startedAt + seconds * 1000;
+  const since = firstAt !== undefined && step > firstStep ? [(step - firstStep), (now - firstAt) / 1000]
+    : [step - stepsBefore, (now - startedAt) / 1000];
+  const rate = since[0] > 0 && since[1] > 0 ? since[0] / since[1] : 0;
   const progress = $("progress");
   progress.textContent = `step ${step} / ${numSteps}`;
   Object.assign(progress.dataset, { step, steps: numSteps });
   $("progress-bar").value = step / numSteps;
   $("loss").textContent = losses.length ? losses.at(-1).toFixed(4) : "—";
-  $("speed").textContent = rate ? `${rate.toFixed(rate < 10 ? 1 : 0)} steps/s` : "";
+  const starting = seconds === undefined && startedAt !== undefined && step === stepsBefore;
+  $("speed").textContent = rate ? `${rate.toFixed(rate < 10 ? 1 : 0)} steps/s`
+    : starting ? "starting…" : "";
+  $("speed").dataset.rate = rate;
   $("eta").textContent = rate && step < numSteps && seconds === undefined ? `ETA ${formatSeconds((numSteps - step) / rate)}` : "";
 }
 
