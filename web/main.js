@@ -12,6 +12,7 @@ import { mountDataset } from "./panels/dataset.js";
 import { mountModel } from "./panels/model.js";
 import { MAX_CODE_BYTES, codeInFragment, dataInFragment, unpackData } from "./links.js";
 import { registerServiceWorker } from "./offline.js";
+import { onOtherTabSave } from "./storage.js";
 import { mountStatus } from "./panels/status.js";
 import { mountRuns } from "./panels/runs.js";
 import { mountTrain } from "./panels/train.js";
@@ -110,3 +111,6 @@ const defaultRun = [...TRAIN_SETTINGS, "dataset"].every((name) => values[name] =
 const restored = await app.load({ shape: readShape(), linked: { source, link, defaultRun }, problems });
 if (restored) fillForm({ ...runOf(restored, restored.model.run).settings, ...restored.batch?.settings });
 registerServiceWorker(store); // after Ready: its downloads don't compete with the page's
+// Each tab keeps its own model (storage.js); another tab's save is news, not a loss.
+onOtherTabSave(({ step }) => store.update({ message: `Another tab saved its model${step ? ` (trained ${step} steps)` : ""}. ` +
+  "The model in this tab is kept too: each tab keeps its own, and a reload here brings back this one." }));

@@ -18,11 +18,11 @@ STATUS = "[data-testid=status]"
 BUILT_READY = ("Ready — showing a model trained at build time with the default settings; press Train to train "
                "your own here")
 SMALL = "steps=20&n_embd=8&n_head=2&block_size=6&engine=reference"
-# The number of runs autosaved in the browser (storage.js), or -1 when there is no saved record.
+# The number of runs this tab autosaved in the browser (storage.js), or -1 when there is no saved record.
 SAVED_RUNS = """new Promise((resolve) => {
     const request = indexedDB.open("microgpt", 1);
     request.onsuccess = () => {
-        const get = request.result.transaction("autosave").objectStore("autosave").get("last");
+        const get = request.result.transaction("autosave").objectStore("autosave").get("tab:" + sessionStorage.getItem("microgpt-tab"));
         get.onsuccess = () => { request.result.close(); resolve(get.result?.runs?.length ?? -1); };
     };
 })"""

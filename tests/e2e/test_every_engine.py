@@ -27,11 +27,11 @@ TIME_THE_STOP = """(() => {
     }).observe(document.body, {attributes: true, attributeFilter: ["data-state"]});
     return true;
 })()"""
-# The step of the model autosaved in IndexedDB (storage.js), or null.
+# The step of the model this tab autosaved in IndexedDB (storage.js), or null.
 SAVED_STEP = """new Promise((resolve) => {
     const request = indexedDB.open("microgpt", 1);
     request.onsuccess = () => {
-        const get = request.result.transaction("autosave").objectStore("autosave").get("last");
+        const get = request.result.transaction("autosave").objectStore("autosave").get("tab:" + sessionStorage.getItem("microgpt-tab"));
         get.onsuccess = () => { request.result.close(); resolve(get.result?.model?.step ?? null); };
     };
 })"""

@@ -86,3 +86,19 @@ def test_the_largest_model_starts_at_once_and_stops_within_a_second_even_while_s
     page.get_by_test_id("stop").click()
     wait_for_state(page, "ready")
     assert rate > 0.5  # (0.7 steps/s, 15 h to go, when the start-up was averaged in)
+
+
+def test_two_tabs_each_keep_their_model_and_hear_of_the_other(page, site_url):
+    open_page(page, site_url, SMALL + "&seed=1")
+    train(page)
+    other = page.context.new_page()
+    open_page(other, site_url, SMALL + "&seed=2")
+    train(other)
+    page.wait_for_function("document.querySelector('[data-testid=message]').textContent.includes('Another tab saved')")
+    for tab, seed in ((page, "1"), (other, "2")):  # a reload brings back each tab's own model
+        tab.reload()
+        wait_for_state(tab, "ready")
+        assert data_of(tab, "status")["restored"] == "true" and tab.get_by_test_id("seed").input_value() == seed
+    bare = page.context.new_page()  # a bare address: the newest model, and the address says which
+    open_page(bare, site_url)
+    assert data_of(bare, "status")["restored"] == "true" and "seed=2" in bare.url

@@ -40,6 +40,8 @@ export const loading = {
       if (!this.state.model) this.store.update({ status: "Ready", views: null });
       this.store.update({ phase: "ready", loadPhases: { ...this.state.loadPhases, ready: Math.round(performance.now()) } });
     });
+    // A bare address restored a run: the address now says which, as it does for every run on screen.
+    if (restored && !this.state.linked.link && this.state.phase === "ready") await this.showInAddress();
     if (shape && this.state.phase === "ready") this.warmUp(shape);
     return restored;
   },
@@ -72,12 +74,11 @@ export const loading = {
       ?? this.state.linked.source;
   },
 
-  // The autosaved run, if there is one for this address; why not, added to problems (shown once
-  // the page is ready: loading the dataset would clear a message shown now).
+  // The autosaved run for this tab and address (storage.loadSaved); why not, added to problems
+  // (shown once the page is ready: loading the dataset would clear a message shown now).
   async savedRun(link, problems) {
     try {
-      const saved = fromStorage(await storage.loadSaved());
-      return saved && (!link || saved.link === link) ? saved : null;
+      return fromStorage(await storage.loadSaved(link)); // (this tab's, or the link's, or the newest)
     } catch (error) {
       problems.push(`Your last model can't be kept in this browser (${error.message}); the page works without it.`);
       return null;

@@ -17,7 +17,11 @@ export const models = {
   // link: the page's link, if the caller has it already (packing a dataset into it takes time).
   async autosave(link) {
     try {
-      await storage.save(toStorage(this.state, link === undefined ? await this.link() : link));
+      const dropped = await storage.save(toStorage(this.state, link === undefined ? await this.link() : link));
+      if (dropped) {
+        this.store.update({ message: "The oldest model kept in this browser made room for this one: the page keeps " +
+          "the last five, one per tab." });
+      }
     } catch (error) {
       this.store.update({ message: `Your model can't be kept in this browser (${error.message}); the page works ` +
         "without it: download the model to keep it." });
