@@ -190,7 +190,10 @@ class WebKit(Engine):
         self.version = self.driver.capabilities.get("browserVersion")
 
     def _element(self, testid):
-        return self.driver.find_element("css selector", by_testid(testid))
+        # (in view first: WebKitWebDriver does not scroll an input into view to clear it)
+        element = self.driver.find_element("css selector", by_testid(testid))
+        self.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
+        return element
 
     def goto(self, url):
         self.driver.get(url)

@@ -10,6 +10,7 @@ import os
 
 import pytest
 
+from microgpt import lab
 from tools import engines
 
 from .helpers import ROOT, cpython_names, cpython_session, start_server, url_of
@@ -114,6 +115,48 @@ def test_a_look_inside_step_shows_cpythons_probabilities(browser_page, expected)
     shown = engine.evaluate("[...document.querySelectorAll('[data-testid=dist-row]')].map(row => Number(row.dataset.prob))")
     assert shown == pytest.approx(expected["turn"]["probs"], abs=1e-14, rel=0)
     assert engine.data_of("inside-state")["token"] == expected["turn"]["token"] == PREFIX[0]
+
+
+def test_the_lessons_kv_cache_shows_cpythons_numbers(browser_page):
+    engine, *_ = browser_page  # (Look inside's name: prefix "ma", sampling seed 5, one turn in)
+    for _ in range(4):  # Next, to the KV cache: the sections on the way run the name 4 turns in
+        engine.click("lesson-next")
+    engine.wait_for("document.querySelectorAll('[data-testid=kv-cost]').length >= 2 && "
+                    "document.body.dataset.state === 'ready'")
+    session, _ = cpython_session(**TRAIN)
+    session.inspect_start(0.5, SAMPLE_SEED, PREFIX)
+    turns = int(engine.evaluate("document.querySelector('[data-testid=inside-state]').dataset.pos")) + 1
+    for _ in range(turns):
+        session.inspect_step()
+    expected = session.lesson()
+    engine.wait_for(f"document.querySelectorAll('[data-testid=kv-cost]').length === {turns}")
+    costs = engine.evaluate("[...document.querySelectorAll('[data-testid=kv-cost]')].map(row => "
+                            "[Number(row.dataset.with), Number(row.dataset.without), row.dataset.sameLogits])")
+    assert costs == [[c["with"], c["without"], "true"] for c in expected["costs"]]
+    vectors = engine.evaluate("[...document.querySelectorAll('[data-testid=kv-vector]')].map(v => "
+                              "JSON.parse(v.dataset.values))")
+    ordered = sorted(expected["kv"], key=lambda v: (v["layer"], v["pos"], v["kind"]))
+    assert vectors == [pytest.approx(v["values"], rel=1e-9, abs=1e-12) for v in ordered]
+
+
+def test_the_lab_runs_a_preset_as_cpython_runs_it(browser_page):
+    engine, *_ = browser_page
+    engine.click("lab-open")
+    engine.wait_for("document.querySelector('[data-testid=lab]').dataset.editor === 'codemirror'")
+    engine.select("lab-preset", "greedy")
+    engine.wait_for("document.querySelector('#lab-editor .cm-content').textContent.includes('greedy')")
+    engine.fill("sample-count", 5)
+    engine.fill("sample-seed", 3)
+    engine.fill("pace", 0)
+    engine.click("lab-run")
+    engine.wait_for("document.querySelectorAll('[data-testid=lab-sample]:not(.typing)').length === 5 && "
+                    "document.body.dataset.state === 'ready'")
+    session, _ = cpython_session(**TRAIN)
+    expected = [e["name"] for e in session.lab_run(lab.preset("greedy"), 5, 0.5, 3) if "name" in e]
+    assert engine.evaluate("[...document.querySelectorAll('[data-testid=lab-sample]')].map(item => item.dataset.name)") \
+        == expected
+    engine.click("lab-reset")  # (the walk goes on with the original loop: no code in the page's address)
+    engine.wait_for("!document.querySelector('#lab-editor .cm-content').textContent.includes('greedy')")
 
 
 def test_stop_mid_run_is_ready_within_half_a_second(browser_page):
