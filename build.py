@@ -239,12 +239,12 @@ def seal(dist, precache):
     Then every file is made world-readable."""
     manifest = json.loads((dist / "manifest.json").read_text())
     others = {manifest["datasets"][name].split("?")[0] for name in manifest["datasets"] if name != precache}
-    files = sorted(path.relative_to(dist).as_posix() for path in dist.rglob("*")
+    built = sorted(path.relative_to(dist).as_posix() for path in dist.rglob("*")
                    if path.is_file() and path.name not in ("sw.js", "precache.json")
-                   and path.relative_to(dist).as_posix() not in others
-                   and not path.relative_to(dist).as_posix().startswith("lab/"))  # (cached when first opened)
+                   and path.relative_to(dist).as_posix() not in others)
+    files = [name for name in built if not name.startswith("lab/")]  # (the editor: cached when first opened)
     digest = hashlib.sha256()
-    for name in files:
+    for name in built:  # (the editor too: a new editor is a new build)
         digest.update(name.encode() + b"\0" + file_digest(dist / name, "sha256").digest())
     build_id = digest.hexdigest()[:16]
     (dist / "precache.json").write_text(json.dumps(["./", *files], indent=1) + "\n")

@@ -12,7 +12,7 @@ import { mountDataset } from "./panels/dataset.js";
 import { mountModel } from "./panels/model.js";
 import { MAX_CODE_BYTES, codeInFragment, dataInFragment, unpackData } from "./links.js";
 import { registerServiceWorker } from "./offline.js";
-import { onOtherTabSave } from "./storage.js";
+import { TAB, onOtherTabSave } from "./storage.js";
 import { mountStatus } from "./panels/status.js";
 import { mountRuns } from "./panels/runs.js";
 import { mountTrain } from "./panels/train.js";
@@ -112,5 +112,6 @@ const restored = await app.load({ shape: readShape(), linked: { source, link, de
 if (restored) fillForm({ ...runOf(restored, restored.model.run).settings, ...restored.batch?.settings });
 registerServiceWorker(store); // after Ready: its downloads don't compete with the page's
 // Each tab keeps its own model (storage.js); another tab's save is news, not a loss.
+document.body.dataset.tab = TAB; // (its autosave record is "tab:" + this, for tests and tools)
 onOtherTabSave(({ step }) => store.update({ message: `Another tab saved its model${step ? ` (trained ${step} steps)` : ""}. ` +
   "The model in this tab is kept too: each tab keeps its own, and a reload here brings back this one." }));

@@ -12,13 +12,16 @@ const MAX_SAVES = 5;
 const OPEN_TIMEOUT_MS = 3000; // an open that never answers (a known Safari failure) is given up
 const channel = globalThis.BroadcastChannel ? new BroadcastChannel("microgpt-autosave") : null;
 
-const TAB = tabId();
+export const TAB = tabId(); // (also document.body.dataset.tab, for tests and tools)
 const KEY = `tab:${TAB}`;
 
+// The tab's id is taken out of sessionStorage while the page lives, and put back as it goes (a
+// reload finds it): a tab duplicated meanwhile, which copies sessionStorage, gets an id of its own.
 function tabId() {
   try {
-    let id = sessionStorage.getItem("microgpt-tab");
-    if (!id) sessionStorage.setItem("microgpt-tab", (id = Math.random().toString(36).slice(2, 10)));
+    const id = sessionStorage.getItem("microgpt-tab") || Math.random().toString(36).slice(2, 10);
+    sessionStorage.removeItem("microgpt-tab");
+    addEventListener("pagehide", () => sessionStorage.setItem("microgpt-tab", id));
     return id;
   } catch {
     return "this"; // (no sessionStorage: one record, as before)

@@ -71,6 +71,8 @@ const methods = {
     const steps = session.warm_up.callKwargs(shape);
     try {
       while (!inbox.length && call(take, { events: steps, seconds: chunkSeconds }).length) await lookAtInbox();
+    } catch (error) {
+      if (error?.type !== "KeyboardInterrupt") throw error; // (a lab Stop meant for the run behind it)
     } finally {
       steps.destroy();
     }
@@ -234,6 +236,8 @@ class BadInput extends Error {}
 // A MicrogptError is the user's bad input: say it and carry on. Anything else is a crash.
 function describeError(error) {
   if (error?.type === "MicrogptError") return { message: lastLine(error.message), fatal: false };
+  // (a lab Stop's interrupt that landed outside the lab's run: it stopped that request, no more)
+  if (error?.type === "KeyboardInterrupt") return { message: "stopped", fatal: false };
   if (error instanceof BadInput) return { message: error.message, fatal: false };
   if (error instanceof DownloadError) return { message: error.message, details: error.details, fatal: true };
   return { message: "Python stopped with an error.", details: String(error?.stack || error), fatal: true };

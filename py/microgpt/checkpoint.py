@@ -97,7 +97,7 @@ def _depth(text):
     found without parsing: a parser would recurse as deep as the nesting goes. The string pattern
     is possessive (*+, ++): it never backtracks, so a long string costs no memory to skip."""
     depth = deepest = 0
-    for token in re.finditer(r'"(?:[^"\\]++|\\.)*+"|[\[\]{}]', text):
+    for token in re.finditer(r'"(?:[^"\\]++|\\.)*+(?:"|\Z)|[\[\]{}]', text):  # (unterminated: to the end)
         bracket = text[token.start()]  # (not token.group(): a long string would be copied)
         if bracket in "[{":
             depth += 1

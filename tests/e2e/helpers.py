@@ -22,7 +22,7 @@ SMALL = "steps=20&n_embd=8&n_head=2&block_size=6&engine=reference"
 SAVED_RUNS = """new Promise((resolve) => {
     const request = indexedDB.open("microgpt", 1);
     request.onsuccess = () => {
-        const get = request.result.transaction("autosave").objectStore("autosave").get("tab:" + sessionStorage.getItem("microgpt-tab"));
+        const get = request.result.transaction("autosave").objectStore("autosave").get("tab:" + document.body.dataset.tab);
         get.onsuccess = () => { request.result.close(); resolve(get.result?.runs?.length ?? -1); };
     };
 })"""

@@ -32,7 +32,7 @@ TIME_THE_STOP = """(() => {
 SAVED_STEP = """new Promise((resolve) => {
     const request = indexedDB.open("microgpt", 1);
     request.onsuccess = () => {
-        const get = request.result.transaction("autosave").objectStore("autosave").get("tab:" + sessionStorage.getItem("microgpt-tab"));
+        const get = request.result.transaction("autosave").objectStore("autosave").get("tab:" + document.body.dataset.tab);
         get.onsuccess = () => { request.result.close(); resolve(get.result?.model?.step ?? null); };
     };
 })"""

@@ -179,3 +179,22 @@ def test_an_edit_that_eats_all_memory_ends_with_a_clear_message(page, site_url, 
     assert page.get_by_test_id("lab-output").inner_text().strip().endswith("the loop ran out of memory")
     assert "your loop failed" in page.get_by_test_id("status").inner_text()
     assert data_of(page, "status")["modelStep"] == "500"
+
+
+def test_stop_while_names_are_typed_only_stops_the_typing_and_an_unrun_edit_survives_a_reload(page, site_url):
+    open_page(page, site_url, f"samples={SAMPLES}&sample_seed={SEED}")
+    open_lab(page)
+    page.get_by_test_id("pace").fill("200")  # (Python is done long before the names are typed)
+    page.get_by_test_id("lab-run").click()
+    page.wait_for_function("document.querySelector('[data-testid=lab-sample]')")
+    page.get_by_test_id("lab-stop").click()
+    wait_for_state(page, "ready")
+    assert page.get_by_test_id("lab").get_attribute("data-stopped-by") != "restart"
+    assert "restart" not in page.get_by_test_id("status").inner_text().lower()
+    # An edit never run is kept with the model, and the address says it: a reload brings it back.
+    page.get_by_test_id("lab-preset").select_option("no-kv-cache")
+    page.wait_for_function("location.hash.includes('code=')")
+    page.reload()
+    wait_for_state(page, "ready")
+    page.wait_for_function("document.querySelector('[data-testid=lab]').dataset.editor")  # (it came with the address)
+    assert "no cache" in page.locator("#lab-editor .cm-content").inner_text()

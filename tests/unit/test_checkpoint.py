@@ -125,6 +125,11 @@ def test_a_long_string_in_a_checkpoint_is_scanned_in_bounded_memory():
         tracemalloc.stop()
 
 
+def test_an_unterminated_string_is_refused_without_scanning_it_again_and_again():
+    # (it made the depth scan quadratic: 76 s for 160 kB)
+    refused('{"format": "microgpt-checkpoint", "x": "' + '\\"' * 80_000, "not valid JSON")
+
+
 def test_brackets_inside_strings_are_text_not_nesting():
     assert checkpoint._depth('{"vocab": ["[", "[", "{"], "w": [[1]]}') == 3
 

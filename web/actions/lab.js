@@ -21,7 +21,10 @@ export const lab = {
     if (source === this.state.lab.source) return;
     this.store.update({ lab: { ...this.state.lab, source, error: null } });
     clearTimeout(this.labSaveTimer);
-    this.labSaveTimer = setTimeout(() => this.state.model && this.autosave(), 1000); // (the edit is kept with the model)
+    // The edit is kept with the model, and the address says it (a reload then finds it).
+    this.labSaveTimer = setTimeout(async () => {
+      if (this.state.model && this.state.phase === "ready") await this.autosave(await this.showInAddress());
+    }, 1000);
   },
 
   async labPreset(name) {
@@ -40,8 +43,9 @@ export const lab = {
                                stoppedBy: null,
                                settings: { samples, temperature, sample_seed } } });
     await this.attempt(async () => {
+      this.labPending = true; // (Python is at it: until the reply, a Stop may need to end the worker)
       const { stopped } = await this.python.request("lab_run", { source, samples, temperature, seed: sample_seed },
-        (event) => this.labEvents(event.events, typewriter));
+        (event) => this.labEvents(event.events, typewriter)).finally(() => (this.labPending = false));
       await typewriter.done();
       const { error } = this.state.lab;
       this.labEnded(stopped || error?.message.startsWith("stopped") ? "Ready — your loop was stopped"
@@ -63,14 +67,18 @@ export const lab = {
     typewriter.push(events.filter((event) => event.sample !== undefined));
   },
 
+  // The run is over; the page goes back to Ready unless it has moved on (Python failed, or restarts).
   labEnded(status) {
-    this.store.update({ lab: { ...this.state.lab, running: false }, phase: "ready", status });
+    const back = this.state.phase === "generating" ? { phase: "ready", status } : {};
+    this.store.update({ lab: { ...this.state.lab, running: false }, ...back });
   },
 
   // Stop the run: between two chunks if the edit lets Python get there, else by ending the
   // worker and restoring Python (the model and the edit are kept by the page).
   async labStop(typewriter, shape) {
     if (!this.state.lab.running) return;
+    typewriter.flush(); // (names still being typed stop too)
+    if (!this.labPending) return; // (Python was done: only the typing was left)
     const stopped = new Promise((resolve) => {
       const unsubscribe = this.store.subscribe((state) => !state.lab.running && (unsubscribe?.(), resolve(true)));
     });
@@ -78,7 +86,6 @@ export const lab = {
     if (this.interrupt) Atomics.store(this.interrupt, 0, 2); // SIGINT: Python raises KeyboardInterrupt in the edit
     const heard = await Promise.race([stopped, new Promise((resolve) => setTimeout(() => resolve(false), STOP_GRACE_MS))]);
     if (heard) return this.store.update({ lab: { ...this.state.lab, stoppedBy: this.interrupt ? "interrupt" : "stop" } });
-    typewriter.flush();
     this.store.update({ lab: { ...this.state.lab, running: false, stoppedBy: "restart",
                                error: { message: "stopped: Python was restarted, as your loop did not give way", trace: "", line: null } },
                         phase: "ready", status: "Stopping your loop: restarting Python…" });

@@ -9,6 +9,7 @@ import { GENERATE_SETTINGS } from "../settings.js";
 import { LoopCode, stepsRun } from "../widgets/loop-code.js";
 
 const $ = (id) => document.getElementById(id);
+const LESSON_SEED = 1; // the sampling seed of the lesson's names, when the Generate card has none
 const SVG = "http://www.w3.org/2000/svg";
 
 // The sections whose words need Python's numbers (the others draw from Look inside's turn).
@@ -85,7 +86,8 @@ export function mountLesson(store, app) {
     const { values, problems } = readForm(GENERATE_SETTINGS);
     if (problems.length) return store.update({ message: problems.join("\n") });
     app.setPlaying(false);
-    await app.inspect(values);
+    // (with a seed of its own when the form has none: the run's stream stays microgpt.py's for Generate)
+    await app.inspect({ ...values, sample_seed: values.sample_seed ?? LESSON_SEED });
     await runTurns(turns);
   };
   const runTurns = async (turns) => {

@@ -51,6 +51,7 @@ export class LoopCode {
     for (const line of this.lines) line.classList.remove("picked");
     const line = this.lines[this.source.steps[step]];
     line?.classList.add("picked");
-    line?.scrollIntoView({ block: "nearest" });
+    if (step !== this.picked) line?.scrollIntoView({ block: "nearest" }); // (only when picked, not at each redraw)
+    this.picked = step;
   }
 }
