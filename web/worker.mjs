@@ -1,7 +1,8 @@
 // The Python worker: loads Pyodide, installs the microgpt wheel with micropip, and runs a
 // microgpt Session for the page. Its requests and replies are documented in python.js.
 // Settings reach Python only as call arguments, never as Python source.
-import { DownloadError, watchDownloads } from "./downloads.js";
+import { boot, fetchBytes } from "./boot.mjs";
+import { DownloadError } from "./downloads.js";
 
 // Python computes in chunks, and between two the worker looks at its inbox, to hear a Stop. That
 // look costs what the engine makes it cost: ~0.1 ms in Chromium and Firefox, ~9 ms in WebKit,
@@ -13,7 +14,7 @@ const LOOK_SHARE = 0.05;
 const VIEWS_EVERY_MS = 250; // the training views are sent at most this often
 
 const base = new URL("./", self.location.href);
-let pyodide, session, take, manifest, interruptBuffer;
+let session, take, manifest, interruptBuffer;
 let stopRequested = false;
 let chunkSeconds = MIN_CHUNK_SECONDS; // (set by each look at the inbox)
 const inbox = [];
@@ -61,7 +62,20 @@ async function drain() {
 }
 
 const methods = {
-  load: ({ interrupt }, emit) => load(emit, interrupt),
+  // Python and our package (boot.mjs), and a Session; with an interrupt buffer, where the page
+  // can share one, for the lab's Stop.
+  async load({ interrupt }, emit) {
+    let pyodide, phases;
+    ({ pyodide, manifest, phases } = await boot(base, emit));
+    const sessionModule = pyodide.pyimport("microgpt.session");
+    take = sessionModule.take;
+    session = sessionModule.Session();
+    if (interrupt) {
+      interruptBuffer = interrupt;
+      pyodide.setInterruptBuffer(interrupt); // (2, SIGINT, raises KeyboardInterrupt within ~50 bytecodes)
+    }
+    return { datasets: Object.keys(manifest.datasets), phases, interruptible: Boolean(interrupt) };
+  },
 
   describe: (settings) => call(session.describe, settings),
 
@@ -95,7 +109,7 @@ const methods = {
     let data = text ?? bytes;
     if (name !== undefined) {
       try {
-        data = await fetchBytes(manifest.datasets[name]);
+        data = await fetchBytes(new URL(manifest.datasets[name], base));
       } catch (error) {
         throw new BadInput(`it could not be downloaded (${error.message})`);
       }
@@ -198,10 +212,6 @@ async function fetchText(path) {
   return response.text();
 }
 
-async function fetchBytes(path) {
-  return new Uint8Array(await (await fetch(new URL(path, base))).arrayBuffer());
-}
-
 // No seed: leave it out, for Python's default (None): the run's own random stream.
 const withSeed = (kwargs, seed) => (seed === null || seed === undefined ? kwargs : { ...kwargs, seed });
 
@@ -244,91 +254,3 @@ function describeError(error) {
 }
 
 const lastLine = (text) => text.trim().split("\n").pop().replace(/^[\w.]*MicrogptError: /, "");
-
-// Load Python and our package, and open a Session. Every download is watched (downloads.js):
-// the page sees bytes arrive, and the first one that fails ends loading with its reason,
-// instead of leaving Pyodide to wait for it. The phases' times go back to the page.
-async function load(emit, interrupt) {
-  // A failed download is reported once, through the race below; Pyodide may leave its own
-  // promise of it unawaited, which is no news.
-  self.addEventListener("unhandledrejection", (event) => event.reason instanceof DownloadError && event.preventDefault());
-  const { failure, optional } = watchDownloads((loaded, total) => emit({ type: "download", loaded, total }));
-  failure.catch(() => {}); // (raced below; unraced once loading is over)
-  const loaded = await Promise.race([loadSession(emit, optional), failure]);
-  if (interrupt) {
-    interruptBuffer = interrupt;
-    pyodide.setInterruptBuffer(interrupt); // (2, SIGINT, raises KeyboardInterrupt within ~50 bytecodes)
-  }
-  return { ...loaded, interruptible: Boolean(interrupt) };
-}
-
-async function loadSession(emit, optional) {
-  const started = performance.now(), phases = {};
-  const phase = (name) => (phases[name] = Math.round(performance.now() - started));
-  // The one file whose name never changes with its content; all it points at is versioned.
-  manifest = await (await fetch(new URL("manifest.json", base), { cache: "no-cache" })).json();
-  phase("manifest");
-  emit({ type: "status", text: "Loading Python (Pyodide)…" });
-  const pyodideURL = new URL(manifest.pyodide, base);
-  // Fetched once first, so a missing or mistyped script is named; the imports then come
-  // from the HTTP cache.
-  await Promise.all(["pyodide.mjs", "pyodide.asm.mjs"].map(async (name) => (await fetch(new URL(name, pyodideURL))).arrayBuffer()));
-  const { loadPyodide } = await import(new URL("pyodide.mjs", pyodideURL).href);
-  phase("scripts");
-  const wheel = fetchBytes(manifest.wheel); // meanwhile
-  wheel.catch(() => {}); // (a failure is the download watch's to report)
-  pyodide = await bootFromSnapshot(loadPyodide, pyodideURL, wheel, optional);
-  phases.snapshot = Boolean(pyodide);
-  if (!pyodide) {
-    pyodide = await loadPyodide({ indexURL: pyodideURL.href });
-    phase("python");
-    emit({ type: "status", text: "Installing microgpt…" });
-    await installWithMicropip();
-  }
-  phase("python ready");
-  const sessionModule = pyodide.pyimport("microgpt.session");
-  take = sessionModule.take;
-  session = sessionModule.Session();
-  return { datasets: Object.keys(manifest.datasets), phases };
-}
-
-// Python as build.py left it: booted, our package imported, the default model's kernels
-// compiled (tools/make_snapshot.mjs), restored from a memory snapshot in well under a second.
-// The files of our wheel are not in a memory snapshot: they are unpacked again. Any failure
-// (a missing, damaged or mismatched snapshot) returns null: the plain boot takes over.
-async function bootFromSnapshot(loadPyodide, pyodideURL, wheel, optional) {
-  if (!manifest.snapshot) return null;
-  const url = new URL(manifest.snapshot, base);
-  optional.add(url.href);
-  try {
-    const snapshot = gunzip(fetch(url));
-    const restored = await loadPyodide({ indexURL: pyodideURL.href, _loadSnapshot: snapshot });
-    restored.unpackArchive(await wheel, "wheel");
-    return restored;
-  } catch (error) {
-    console.warn(`microgpt: the memory snapshot could not be used (${error.message || error}); starting ` +
-      "Python the plain way.");
-    return null;
-  }
-}
-
-async function gunzip(response) {
-  const body = (await response).body.pipeThrough(new DecompressionStream("gzip"));
-  return new Uint8Array(await new Response(body).arrayBuffer());
-}
-
-// PyPI's micropip wheel is not the one pyodide-lock.json hashes (build.py checked its own
-// pin), so it is loaded by URL. A failed loadPackage only logs, so collect its errors, and
-// check by importing.
-async function installWithMicropip() {
-  const errors = [];
-  await pyodide.loadPackage(new URL(manifest.micropip, base).href, {
-    messageCallback: () => {},
-    errorCallback: (message) => errors.push(message),
-  });
-  if (errors.length) throw new Error(`micropip did not load: ${errors.join("; ")}`);
-  const micropip = pyodide.pyimport("micropip");
-  // Keyword arguments need callKwargs: a positional object would be `keep_going`.
-  await micropip.install.callKwargs(new URL(manifest.wheel, base).href, { deps: false });
-  micropip.destroy();
-}

@@ -8,12 +8,16 @@ Exactness: the gpt below does the float operations of the reference engine (a Va
 x * y**-1; sums run left to right from 0), so its logits, and so its names, are the package's.
 sum() is not used for floats: since Python 3.12 it rounds differently (compensated summation).
 """
+import inspect
 import json
+
+from . import lab
 
 IMPORTS = '''\
 import json
 import math
 import random
+import types
 from collections import namedtuple
 from types import SimpleNamespace
 '''
@@ -88,15 +92,7 @@ MAIN = '''
 def main():
     rng = random.Random(SEED)
     for _ in range(SAMPLES):
-        result = sample(gpt, model, TEMPERATURE, rng)
-        if hasattr(result, "__next__"):  # a generator, as the original loop is: its return value is the name
-            while True:
-                try:
-                    next(result)
-                except StopIteration as end:
-                    result = end.value
-                    break
-        print(result)
+        print(name_of(sample(gpt, model, TEMPERATURE, rng)))
 
 
 if __name__ == "__main__":
@@ -120,4 +116,5 @@ def script(source, model, samples, temperature, seed):
     # The weights as one JSON string literal (repr() makes any text a valid literal).
     data = f"MODEL = json.loads({json.dumps(weights, separators=(',', ':'))!r})\n"
     return (header + IMPORTS + "\n" + settings + data + "\n\n" + MODEL_CODE
+            + "\n\n" + inspect.getsource(lab.name_of)  # (what the lab makes of what the loop returns)
             + "\n\n# ---- the loop, as edited in the lab ----\n\n" + source.rstrip("\n") + "\n" + MAIN)

@@ -145,6 +145,8 @@ def test_focus_moves_to_the_control_that_does_the_job(page, site_url):
     page.keyboard.press("Enter")
     wait_for_state(page, "training")
     page.wait_for_function("document.activeElement.dataset.testid === 'stop'")
+    # (a step in first: a Stop before the run begins leaves no model, and Generate below needs one)
+    page.wait_for_function("Number(document.querySelector('[data-testid=progress]').dataset.step) >= 1")
     page.keyboard.press("Enter")  # Stop
     wait_for_state(page, "ready")
     page.wait_for_function("document.activeElement.dataset.testid === 'train'")

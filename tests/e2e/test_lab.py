@@ -35,6 +35,15 @@ def use_file(page, tmp_path, name, text):
                            arg=text.splitlines()[1].strip())
 
 
+def run_a_runaway_and_stop_it(page, tmp_path):
+    use_file(page, tmp_path, "runaway.py", "def sample(gpt, model, temperature, rng):\n    while True:\n        pass\n")
+    page.get_by_test_id("lab-run").click()
+    wait_for_state(page, "generating")
+    page.wait_for_timeout(300)
+    page.get_by_test_id("lab-stop").click()
+    wait_for_state(page, "ready")
+
+
 def cpython_lab(session, source):
     events = list(session.lab_run(source, SAMPLES, 0.5, SEED))
     return [[event["name"], event["original"]] for event in events if "name" in event]
@@ -80,12 +89,7 @@ def test_the_lab_runs_an_edit_as_cpython_does_and_stops_a_runaway_keeping_everyt
     assert "line 1: expected ':'" in output.inner_text()
 
     # A runaway: Stop ends it, and the model, the page's state and the edit are all kept.
-    use_file(page, tmp_path, "runaway.py", "def sample(gpt, model, temperature, rng):\n    while True:\n        pass\n")
-    page.get_by_test_id("lab-run").click()
-    wait_for_state(page, "generating")
-    page.wait_for_timeout(300)
-    page.get_by_test_id("lab-stop").click()
-    wait_for_state(page, "ready")
+    run_a_runaway_and_stop_it(page, tmp_path)
     assert "your loop was stopped" in page.get_by_test_id("status").inner_text()
     assert "while True" in page.locator("#lab-editor .cm-content").inner_text()
     assert data_of(page, "status")["modelStep"] == "500"
@@ -153,12 +157,7 @@ def test_where_the_page_is_isolated_stop_interrupts_python_and_the_worker_lives_
     isolated_page(page, site_url)
     open_lab(page)
     page.get_by_test_id("pace").fill("0")
-    use_file(page, tmp_path, "runaway.py", "def sample(gpt, model, temperature, rng):\n    while True:\n        pass\n")
-    page.get_by_test_id("lab-run").click()
-    wait_for_state(page, "generating")
-    page.wait_for_timeout(300)
-    page.get_by_test_id("lab-stop").click()
-    wait_for_state(page, "ready")
+    run_a_runaway_and_stop_it(page, tmp_path)
     assert page.get_by_test_id("lab").get_attribute("data-stopped-by") == "interrupt"
     assert page.get_by_test_id("lab-output").inner_text().strip() == "stopped at line 3"
     assert "restart" not in page.get_by_test_id("status").inner_text()  # the same worker, its model as it was
