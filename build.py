@@ -6,11 +6,13 @@
     python3 build.py bench            build, then time both engines in CPython and in the page
 
 dist/ holds everything the page needs, so it works from any sub-path of any static host and
-fetches nothing from a CDN: web/, the settings table of py/microgpt/settings.py as a module,
-the built-in datasets (data/datasets.json), our wheel built from py/, the micropip wheel,
-Pyodide's runtime files and the lab's editor (CodeMirror, bundled by esbuild from the npm
-packages package-lock.json pins). Downloads are pinned by hash and cached in .cache/ and
-node_modules/, so a second build needs no network. Standard library only.
+fetches nothing from a CDN: web/ (its modules bundled by esbuild into the page's script and the
+worker's), the settings table of py/microgpt/settings.py, the built-in datasets
+(data/datasets.json), our wheel built from py/, Pyodide's runtime files, a cut-down standard
+library compiled from Pyodide's own, the lab's editor (CodeMirror, bundled by esbuild from the
+npm packages package-lock.json pins), a memory snapshot and the default model trained at build
+time. Downloads are pinned by hash and cached in .cache/ and node_modules/, so a second build
+needs no network. Standard library only.
 """
 
 import argparse
@@ -40,10 +42,8 @@ PYODIDE_INTEGRITY = "sha512-0YvXxEhfEdpLfb/XkM2BFAeMROq0iMUX2bzzH9pOttyMcWkwq+Hb
 PYODIDE_FILES = ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json")
 PYODIDE_DIR = f"pyodide-{PYODIDE_VERSION}/"
 
-# Pure-Python wheels from PyPI, pinned by sha256. micropip installs our wheel in the browser.
-# (PyPI's micropip is not the file pyodide-lock.json hashes, so the worker loads it by URL.)
-# flit_core is py/'s build backend: caching it lets pip build our wheel with no network.
-MICROPIP = ("micropip", "0.11.1", "768de165adb8e66906039d8fec4127a57f522dfdf8e6fbff877a4616941ecfd3")
+# A pure-Python wheel from PyPI, pinned by sha256: py/'s build backend, cached so that pip
+# builds our wheel with no network.
 FLIT_CORE = ("flit_core", "3.12.0", "e7a0304069ea895172e3c7bb703292e992c5d1555dd1233ab7b5621b5b69e62c")
 
 # A fixed wheel timestamp makes our wheel byte-identical for identical sources, so its
@@ -132,6 +132,12 @@ def build_our_wheel(dest):
         return Path(shutil.copy2(wheel, dest))
 
 
+def make_stdlib(out):
+    """The cut-down standard library the page starts Python with (tools/make_stdlib.mjs, in Node)."""
+    run(["node", str(ROOT / "tools" / "make_stdlib.mjs"), str(DIST), str(out)])
+    return out
+
+
 def make_snapshot(out):
     """The Pyodide memory snapshot the page starts from (tools/make_snapshot.mjs, in Node)."""
     run(["node", str(ROOT / "tools" / "make_snapshot.mjs"), str(DIST), str(out)])
@@ -162,6 +168,31 @@ def npm_packages():
         shutil.copy2(lock, marker)
 
 
+# The page's modules and the worker's, each bundled into one script by esbuild: a first visit
+# then asks for two scripts instead of fifty. On a slow link the fifty (a round trip for each
+# level of imports, six connections at a time) held back the worker's start of Python. Not
+# minified: dist/'s scripts stay readable, and the host's gzip does the shrinking.
+ENTRY_SCRIPTS = ("main.js", "worker.mjs")
+
+
+def bundle_scripts(dist):
+    """Bundle ENTRY_SCRIPTS in dist/ in place, and remove the modules they took in (sw.js and the
+    lab's editor, which the page loads on its own, stay)."""
+    npm_packages()
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in ENTRY_SCRIPTS:
+            run([str(ROOT / "node_modules" / ".bin" / "esbuild"), str(dist / name), "--bundle", "--format=esm",
+                 "--legal-comments=none", f"--outfile={Path(tmp, name)}"])
+        for path in list(dist.rglob("*.js")) + list(dist.rglob("*.mjs")):
+            if path.name != "sw.js" and path.parent != dist / "lab":
+                path.unlink()
+        for name in ENTRY_SCRIPTS:
+            shutil.move(Path(tmp, name), dist / name)
+    for folder in sorted((path for path in dist.rglob("*") if path.is_dir()), reverse=True):
+        if not any(folder.iterdir()):
+            folder.rmdir()
+
+
 def bundle_editor(out):
     """The lab's editor (web/lab/editor.js: CodeMirror, pinned in package-lock.json) as one
     minified module, bundled by esbuild; the page imports it only when the lab is opened."""
@@ -175,7 +206,7 @@ def versioned(path):
     """A relative URL with the file's hash as a query, so a changed file is never a stale cache hit.
 
     Used for files whose name does not change with their content (our wheel keeps its version
-    while the code changes). micropip and fetch both ignore the query when naming the file.
+    while the code changes). fetch ignores the query when naming the file.
     """
     return f"{path.relative_to(DIST).as_posix()}?v={file_digest(path, 'sha256').hexdigest()[:16]}"
 
@@ -206,6 +237,7 @@ def build():
         shutil.rmtree(DIST)
     shutil.copytree(ROOT / "web", DIST)
     (DIST / "settings-table.js").write_text(settings_table())
+    bundle_scripts(DIST)
     (DIST / "data").mkdir()
     datasets = {name: versioned(Path(shutil.copy2(ROOT / "data" / entry["file"], DIST / "data" / entry["file"])))
                 for name, entry in builtin_datasets().items()}
@@ -213,15 +245,15 @@ def build():
     copy_pyodide(DIST / PYODIDE_DIR)
     wheels = DIST / "wheels"
     wheels.mkdir()
-    micropip = Path(shutil.copy2(pinned_wheel(*MICROPIP, "--python-version", "3.14"), wheels))
     ours = build_our_wheel(wheels)
     # Every path is relative to the page, so dist/ works from any sub-path.
     manifest = {
         "pyodide": PYODIDE_DIR,
-        "micropip": micropip.relative_to(DIST).as_posix(),
         "wheel": versioned(ours),
         "datasets": datasets,
     }
+    (DIST / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    manifest["stdlib"] = versioned(make_stdlib(DIST / "stdlib-core.zip"))
     (DIST / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
     manifest["snapshot"] = versioned(make_snapshot(DIST / "snapshot.bin.gz"))
     manifest["model"] = train_default_run(DIST / "models")
@@ -233,8 +265,8 @@ def build():
 
 def seal(dist, precache):
     """Finish a build for its service worker (web/sw.js): precache.json lists every file the page
-    needs to load and train on the dataset named precache (not the lab's editor, nor the other
-    datasets: they are cached when first used), and sw.js gets the build's id, a hash
+    needs to load and train on the dataset named precache, with its SHA-256 (not the lab's
+    editor, nor the other datasets: they are cached when first used), and sw.js gets the build's id, a hash
     of all those files' contents, so each build has its own cache and a new build is an update.
     Then every file is made world-readable."""
     manifest = json.loads((dist / "manifest.json").read_text())
@@ -243,15 +275,28 @@ def seal(dist, precache):
                    if path.is_file() and path.name not in ("sw.js", "precache.json")
                    and path.relative_to(dist).as_posix() not in others)
     files = [name for name in built if not name.startswith("lab/")]  # (the editor: cached when first opened)
+    sha256 = {name: file_digest(dist / name, "sha256").hexdigest() for name in built}
     digest = hashlib.sha256()
     for name in built:  # (the editor too: a new editor is a new build)
-        digest.update(name.encode() + b"\0" + file_digest(dist / name, "sha256").digest())
+        digest.update(name.encode() + b"\0" + bytes.fromhex(sha256[name]))
     build_id = digest.hexdigest()[:16]
-    (dist / "precache.json").write_text(json.dumps(["./", *files], indent=1) + "\n")
+    # Under the URLs the page asks for (the manifest's carry a version): the service worker's
+    # request then finds what the first visit downloaded in the HTTP cache. index.html is "./".
+    asked_as = {url.split("?")[0]: url for url in manifest_urls(manifest)}
+    precache = {"./": sha256["index.html"],
+                **{asked_as.get(name, name): sha256[name] for name in files if name != "index.html"}}
+    (dist / "precache.json").write_text(json.dumps(precache, indent=1) + "\n")
     sw = dist / "sw.js"
     sw.write_text(re.sub(r'const BUILD = "[^"]*";', f'const BUILD = "{build_id}";', sw.read_text(), count=1))
     make_world_readable(dist)
     return build_id
+
+
+def manifest_urls(manifest):
+    """Every URL in manifest.json (they are relative to the page; some end in ?v=HASH)."""
+    if isinstance(manifest, dict):
+        return [url for value in manifest.values() for url in manifest_urls(value)]
+    return [manifest] if isinstance(manifest, str) and "." in manifest.split("/")[-1] else []
 
 
 def make_world_readable(directory):

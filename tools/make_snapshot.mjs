@@ -14,11 +14,12 @@ const [distDir, outFile] = process.argv.slice(2);
 const manifest = JSON.parse(readFileSync(path.join(distDir, "manifest.json"), "utf8"));
 const indexURL = path.join(path.resolve(distDir), manifest.pyodide);
 const { loadPyodide } = await import(path.join(indexURL, "pyodide.mjs"));
-const pyodide = await loadPyodide({ indexURL, _makeSnapshot: true });
-// Our wheel, unpacked into site-packages as micropip would: micropip itself can't run before a
-// snapshot (it leaves JavaScript objects in Python that makeMemorySnapshot refuses, "Unexpected
-// hiwire entry"). The page's plain boot installs the wheel with micropip. The unpacked files
-// live in the in-memory file system, which a snapshot does not hold: the page unpacks them again.
+// From the cut-down standard library (tools/make_stdlib.mjs) the page restores it with: Python's
+// memory holds the zip's index (zipimport's), which must be the zip the page gives it.
+const stdLibURL = path.join(distDir, manifest.stdlib.split("?")[0]);
+const pyodide = await loadPyodide({ indexURL, stdLibURL, _makeSnapshot: true });
+// Our wheel, unpacked into site-packages as the page unpacks it. The unpacked files live in the
+// in-memory file system, which a snapshot does not hold: the page unpacks them again.
 const wheelPath = path.join(distDir, manifest.wheel.split("?")[0]);
 pyodide.unpackArchive(new Uint8Array(readFileSync(wheelPath)), "wheel");
 pyodide.runPython(`

@@ -16,13 +16,20 @@ import { views } from "./actions/views.js";
 
 const WORKER_URL = new URL("./worker.mjs", import.meta.url);
 
+// The worker index.html started before the page's modules arrived, the first time it is asked for.
+function takeEarlyWorker() {
+  const worker = window.microgptWorker ?? null;
+  delete window.microgptWorker;
+  return worker;
+}
+
 export class App {
   // store: the page's state; typewriter: where generated characters are typed out.
   constructor(store, typewriter) {
     this.store = store;
     this.typewriter = typewriter;
     this.python = new PythonClient({
-      createWorker: () => new Worker(WORKER_URL, { type: "module" }),
+      createWorker: () => takeEarlyWorker() ?? new Worker(WORKER_URL, { type: "module" }),
       onFailure: (report) => this.fail(report),
     });
   }

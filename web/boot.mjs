@@ -2,14 +2,45 @@
 // (manifest.json). Nothing here knows the page's requests; the worker opens the Session.
 import { DownloadError, watchDownloads } from "./downloads.js";
 
-export async function fetchBytes(url) {
+async function fetchBytes(url) {
   return new Uint8Array(await (await fetch(url)).arrayBuffer());
 }
 
-// Load Python and our package: the manifest, Pyodide from the build's memory snapshot (or booted
-// the plain way, our wheel installed with micropip), and when each phase ended. Every download is
-// watched (downloads.js): the page sees bytes arrive, and the first one that fails ends loading
-// with its reason, instead of leaving Pyodide to wait for it.
+// What a first visit shows as soon as Python is up: the default dataset and the model trained at
+// build time. Their downloads start with Python's, not after it, and wait here (url → the
+// fetch's promise) for fetchEarly to take them.
+const early = new Map();
+
+// A fetch of url, or the one started while Python loaded (once: it is a download, not a cache).
+export function fetchEarly(url) {
+  const href = new URL(url, self.location.href).href;
+  const started = early.get(href);
+  early.delete(href);
+  return started ?? fetch(href);
+}
+
+// Starts the early downloads; returns how fast they came, in bytes/s, once they are all here.
+function startEarly(manifest, base, optional) {
+  const first = Object.values(manifest.datasets)[0];
+  const started = performance.now();
+  const sizes = [first, manifest.model?.checkpoint, manifest.model?.losses].filter(Boolean).map((path) => {
+    const href = new URL(path, base).href;
+    optional.add(href); // (a failure here is the request's to report, when the page asks for it)
+    const response = fetch(href);
+    early.set(href, response);
+    return response.then((r) => r.clone().arrayBuffer()).then((bytes) => bytes.byteLength);
+  });
+  const speed = Promise.all(sizes).then((bytes) =>
+    bytes.reduce((a, b) => a + b, 0) / (Math.max(performance.now() - started, 1) / 1000));
+  speed.catch(() => {});
+  return speed;
+}
+
+// Load Python and our package: the manifest, Pyodide (booted from the cut-down standard library
+// build.py made, or restored from the build's memory snapshot once it is cached), our wheel
+// unpacked, and when each phase ended. Every download is watched (downloads.js): the page sees
+// bytes arrive, and the first one that fails ends loading with its reason, instead of leaving
+// Pyodide to wait for it.
 export async function boot(base, emit) {
   // A failed download is reported once, through the race below; Pyodide may leave its own
   // promise of it unawaited, which is no news.
@@ -25,40 +56,70 @@ async function bootPython(base, emit, optional) {
   // The one file whose name never changes with its content; all it points at is versioned.
   const manifest = await (await fetch(new URL("manifest.json", base), { cache: "no-cache" })).json();
   phase("manifest");
+  const linkSpeed = startEarly(manifest, base, optional);
   emit({ type: "status", text: "Loading Python (Pyodide)…" });
   const pyodideURL = new URL(manifest.pyodide, base);
-  // Fetched once first, so a missing or mistyped script is named; the imports then come
-  // from the HTTP cache.
-  await Promise.all(["pyodide.mjs", "pyodide.asm.mjs"].map(async (name) => (await fetch(new URL(name, pyodideURL))).arrayBuffer()));
-  const { loadPyodide } = await import(new URL("pyodide.mjs", pyodideURL).href);
+  const { loadPyodide } = await importScript(new URL("pyodide.mjs", pyodideURL));
   phase("scripts");
   const wheel = fetchBytes(new URL(manifest.wheel, base)); // meanwhile
   wheel.catch(() => {}); // (a failure is the download watch's to report)
-  const snapshot = manifest.snapshot ? new URL(manifest.snapshot, base) : null;
-  let pyodide = await bootFromSnapshot(loadPyodide, snapshot, pyodideURL, wheel, optional);
+  const options = { indexURL: pyodideURL.href, stdLibURL: new URL(manifest.stdlib, base).href };
+  const snapshot = await chooseSnapshot(manifest, base, linkSpeed);
+  let pyodide = snapshot && await bootFromSnapshot(loadPyodide, options, snapshot, optional);
   phases.snapshot = Boolean(pyodide);
-  if (!pyodide) {
-    pyodide = await loadPyodide({ indexURL: pyodideURL.href });
-    phase("python");
-    emit({ type: "status", text: "Installing microgpt…" });
-    await installWithMicropip(pyodide, new URL(manifest.micropip, base), new URL(manifest.wheel, base));
-  }
+  if (!pyodide) pyodide = await loadPyodide(options);
+  phase("python");
+  pyodide.unpackArchive(await wheel, "wheel");
+  const whole = new URL("python_stdlib.zip", pyodideURL).href;
+  pyodide.pyimport("microgpt.lazy_stdlib").install(() => downloadNow(whole));
   phase("python ready");
   return { pyodide, manifest, phases };
+}
+
+// A script of Pyodide's, imported; a missing or mistyped one is named (an import only says it failed).
+async function importScript(script) {
+  try {
+    return await import(script.href);
+  } catch (error) {
+    await (await fetch(script)).arrayBuffer(); // (the download watch names what is wrong with it)
+    throw error;
+  }
+}
+
+// The memory snapshot (tools/make_snapshot.mjs) saves Python's start, most of a second, but it
+// is 5.5 MB more to download, where the plain start downloads nothing more. So it is used when it
+// is here already (the service worker fetched it after an earlier visit was ready, with the rest
+// of the site, for offline use), or on a link fast enough to bring it in well within the time it
+// saves. The link is measured on the early downloads (~0.5 MB unzipped, from the request to the
+// last byte): on a fast link they are here within milliseconds; on a slow one they are still
+// coming, and the plain start begins after at most LINK_WAIT_MS more.
+const FAST_LINK = 12e6; // bytes/s, ~100 Mbit/s: the snapshot in under half a second
+const LINK_WAIT_MS = 50;
+
+async function chooseSnapshot(manifest, base, linkSpeed) {
+  if (!manifest.snapshot) return null;
+  const url = new URL(manifest.snapshot, base);
+  if (await isCached(url)) return url;
+  const speed = await Promise.race([linkSpeed.catch(() => 0), new Promise((resolve) => setTimeout(resolve, LINK_WAIT_MS, 0))]);
+  return speed >= FAST_LINK ? url : null;
+}
+
+async function isCached(url) {
+  try {
+    return Boolean(self.caches && (await caches.match(url.href, { ignoreSearch: true })));
+  } catch {
+    return false; // (storage that is off or broken)
+  }
 }
 
 // Python as build.py left it: booted, our package imported, the default model's kernels
 // compiled (tools/make_snapshot.mjs), restored from a memory snapshot in well under a second.
 // The files of our wheel are not in a memory snapshot: they are unpacked again. Any failure
 // (a missing, damaged or mismatched snapshot) returns null: the plain boot takes over.
-async function bootFromSnapshot(loadPyodide, url, pyodideURL, wheel, optional) {
-  if (!url) return null;
+async function bootFromSnapshot(loadPyodide, options, url, optional) {
   optional.add(url.href);
   try {
-    const snapshot = gunzip(fetch(url));
-    const restored = await loadPyodide({ indexURL: pyodideURL.href, _loadSnapshot: snapshot });
-    restored.unpackArchive(await wheel, "wheel");
-    return restored;
+    return await loadPyodide({ ...options, _loadSnapshot: gunzip(fetch(url)) });
   } catch (error) {
     console.warn(`microgpt: the memory snapshot could not be used (${error.message || error}); starting ` +
       "Python the plain way.");
@@ -71,18 +132,13 @@ async function gunzip(response) {
   return new Uint8Array(await new Response(body).arrayBuffer());
 }
 
-// PyPI's micropip wheel is not the one pyodide-lock.json hashes (build.py checked its own
-// pin), so it is loaded by URL. A failed loadPackage only logs, so collect its errors, and
-// check by importing.
-async function installWithMicropip(pyodide, micropipURL, wheelURL) {
-  const errors = [];
-  await pyodide.loadPackage(micropipURL.href, {
-    messageCallback: () => {},
-    errorCallback: (message) => errors.push(message),
-  });
-  if (errors.length) throw new Error(`micropip did not load: ${errors.join("; ")}`);
-  const micropip = pyodide.pyimport("micropip");
-  // Keyword arguments need callKwargs: a positional object would be `keep_going`.
-  await micropip.install.callKwargs(wheelURL.href, { deps: false });
-  micropip.destroy();
+// The whole standard library, for microgpt/lazy_stdlib.py: an import waits for it, so this
+// blocks (a worker may make a synchronous request). Through the service worker, offline too.
+function downloadNow(url) {
+  const request = new XMLHttpRequest();
+  request.open("GET", url, false);
+  request.responseType = "arraybuffer";
+  request.send();
+  if (request.status !== 200) throw new Error(`${url}: ${request.status} ${request.statusText}`);
+  return new Uint8Array(request.response);
 }

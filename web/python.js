@@ -151,6 +151,8 @@ export class PythonClient {
       this.fail({ message: "The Python worker crashed.", details: event.message || "" });
     };
     this.watchdog = setInterval(() => this.checkStall(), this.checkEveryMs);
+    // (a worker started early, by index.html, may have failed before these handlers were here)
+    if ("failedEarly" in this.worker) this.fail({ message: "The Python worker crashed.", details: this.worker.failedEarly });
   }
 
   restart() {

@@ -1,7 +1,8 @@
 // The service worker: the site's files, precached under a name that is this build's content
 // hash, so that after a first visit the page loads and trains with the network off, and never
 // mixes files of two builds. build.py writes BUILD and precache.json (every file the page needs
-// to load and train on the default dataset; the other datasets are cached when first used).
+// to load and train on the default dataset, with its SHA-256; the other datasets and the lab's
+// editor are cached when first used).
 //
 // A new build installs beside the old one, in its own cache, and waits: the page shows "A new
 // version is ready — reload", and only when the person reloads (the page posts "activate")
@@ -17,11 +18,36 @@ self.addEventListener("install", (event) => {
   event.waitUntil((async () => {
     const files = await (await fetch(`precache.json?build=${BUILD}`, { cache: "no-cache" })).json();
     const cache = await caches.open(CACHE);
-    // Each file afresh from the server ("reload"), never revalidated against the HTTP cache: a
-    // file changed within the same second keeps its Last-Modified, and would stay stale. All, or none.
-    await cache.addAll(files.map((file) => new Request(file, { cache: "reload" })));
+    try {
+      await Promise.all(Object.entries(files).map(async ([file, sha256]) => {
+        const response = await ofThisBuild(file, sha256);
+        if (file === "./") await cache.put("index.html", response.clone()); // (the page by its other name)
+        await cache.put(file, response);
+      }));
+    } catch (error) {
+      await caches.delete(CACHE); // all, or none
+      throw error;
+    }
   })());
 });
+
+// A file as this build has it (precache.json gives its SHA-256). First revalidated against the
+// HTTP cache: a first visit has just downloaded most of the site, and asking the server again
+// costs a round trip, not the bytes. Then, if what came is not this build's file, afresh
+// ("reload"): a file changed within the same second keeps its Last-Modified, so revalidation
+// may call an old copy fresh.
+async function ofThisBuild(file, sha256) {
+  for (const cache of ["no-cache", "reload"]) {
+    const response = await fetch(file, { cache });
+    if (!response.ok) throw new Error(`${file}: HTTP ${response.status}`);
+    if ((await hex(await crypto.subtle.digest("SHA-256", await response.clone().arrayBuffer()))) === sha256) {
+      return response;
+    }
+  }
+  throw new Error(`${file}: the server has another file than this build's`);
+}
+
+const hex = (buffer) => Array.from(new Uint8Array(buffer), (byte) => byte.toString(16).padStart(2, "0")).join("");
 
 self.addEventListener("message", (event) => {
   if (event.data === "activate") self.skipWaiting();

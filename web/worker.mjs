@@ -1,7 +1,7 @@
-// The Python worker: loads Pyodide, installs the microgpt wheel with micropip, and runs a
+// The Python worker: loads Pyodide and the microgpt package (boot.mjs), and runs a
 // microgpt Session for the page. Its requests and replies are documented in python.js.
 // Settings reach Python only as call arguments, never as Python source.
-import { boot, fetchBytes } from "./boot.mjs";
+import { boot, fetchEarly } from "./boot.mjs";
 import { DownloadError } from "./downloads.js";
 
 // Python computes in chunks, and between two the worker looks at its inbox, to hear a Stop. That
@@ -15,6 +15,13 @@ const VIEWS_EVERY_MS = 250; // the training views are sent at most this often
 
 const base = new URL("./", self.location.href);
 let session, take, manifest, interruptBuffer;
+
+// Python starts loading the moment the worker starts (the page starts it before its own modules
+// arrive), and `load` waits for it. Its news waits for `load` too: a message posted before the
+// page listens would be lost.
+const loadNews = { emit: null, held: [] };
+const booting = boot(base, (event) => (loadNews.emit ? loadNews.emit(event) : loadNews.held.push(event)));
+booting.catch(() => {}); // (load's to report)
 let stopRequested = false;
 let chunkSeconds = MIN_CHUNK_SECONDS; // (set by each look at the inbox)
 const inbox = [];
@@ -66,7 +73,9 @@ const methods = {
   // can share one, for the lab's Stop.
   async load({ interrupt }, emit) {
     let pyodide, phases;
-    ({ pyodide, manifest, phases } = await boot(base, emit));
+    loadNews.emit = emit;
+    loadNews.held.splice(0).forEach(emit);
+    ({ pyodide, manifest, phases } = await booting);
     const sessionModule = pyodide.pyimport("microgpt.session");
     take = sessionModule.take;
     session = sessionModule.Session();
@@ -109,7 +118,7 @@ const methods = {
     let data = text ?? bytes;
     if (name !== undefined) {
       try {
-        data = await fetchBytes(new URL(manifest.datasets[name], base));
+        data = new Uint8Array(await (await fetchEarly(new URL(manifest.datasets[name], base))).arrayBuffer());
       } catch (error) {
         throw new BadInput(`it could not be downloaded (${error.message})`);
       }
@@ -207,7 +216,7 @@ async function trainInChunks(emit) {
 }
 
 async function fetchText(path) {
-  const response = await fetch(new URL(path, base));
+  const response = await fetchEarly(new URL(path, base));
   if (!response.ok) throw new BadInput(`${path.split("?")[0]} could not be downloaded (HTTP ${response.status})`);
   return response.text();
 }

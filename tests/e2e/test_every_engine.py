@@ -36,9 +36,12 @@ SAVED_STEP = """new Promise((resolve) => {
         get.onsuccess = () => { request.result.close(); resolve(get.result?.model?.step ?? null); };
     };
 })"""
-# The dataset in the page's address, unpacked (links.js).
-LINKED_DATASET = """import("./links.js").then(async ({ dataInFragment, unpackData }) =>
-    new TextDecoder().decode(await unpackData(dataInFragment(location.hash), 1e6)))"""
+# The dataset in the page's address, unpacked as links.js unpacks it (base64url, raw deflate).
+LINKED_DATASET = """(async () => {
+    const text = new URLSearchParams(location.hash.slice(1)).get("data");
+    const bytes = Uint8Array.from(atob(text.replaceAll("-", "+").replaceAll("_", "/")), (ch) => ch.charCodeAt(0));
+    return new Response(new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate-raw"))).text();
+})()"""
 OFFLINE_COPY = """(async () => (await navigator.serviceWorker.getRegistration())?.active?.state === "activated"
     && (await caches.keys()).some((name) => name.startsWith("microgpt-")))()"""
 

@@ -119,7 +119,7 @@ def test_an_idle_worker_that_dies_is_noticed_and_restart_keeps_the_model(page, s
 
 
 def test_a_blocked_module_gets_a_message(page, site_url, problems):
-    page.context.route("**/python.js", lambda route: route.abort("blockedbyclient"))
+    page.context.route("**/main.js", lambda route: route.abort("blockedbyclient"))
     page.goto(site_url)
     wait_for_state(page, "failed", timeout=10_000)
     assert page.inner_text(STATUS) == ("The page's scripts could not be loaded: the network, or a blocker in the "
