@@ -10,10 +10,10 @@ import os
 
 import pytest
 
-from microgpt import lab
 from tools import engines
 
-from .helpers import ROOT, cpython_names, cpython_session, start_server, url_of
+from .helpers import ROOT, Handler, cpython_names, cpython_session, url_of
+from .test_first_visit import IMPORTING, recording_server
 
 TRAIN = dict(steps=150, seed=7, n_embd=16, n_head=4, n_layer=1, block_size=8, engine="fast")
 PREFIX, SAMPLE_SEED = "ma", 5
@@ -62,7 +62,7 @@ def browser_page(request, dist):
     reason = engines.missing(request.param)
     if reason:
         (pytest.fail if os.environ.get("CI") else pytest.skip)(reason)
-    server = start_server(dist)
+    server, server.sent = recording_server(dist, Handler)
     # (Chromium: a context in the suite's own browser)
     browser = [request.getfixturevalue("browser")] if request.param == "chromium" else []
     engine = engines.DRIVERS[request.param](*browser)
@@ -89,12 +89,13 @@ def train(engine, steps):
                     " && document.body.dataset.state === 'ready'")
 
 
-def test_ready_from_the_memory_snapshot(browser_page):
+def test_ready_having_fetched_only_what_a_first_visit_needs(browser_page):
     engine, url, _ = browser_page
     engine.goto(url + "?" + "&".join(f"{k}={v}" for k, v in TRAIN.items()))
     engine.wait_for_state("ready")
-    phases = json.loads(engine.evaluate("document.body.dataset.loadPhases"))
-    assert phases["snapshot"] is True, f"{engine.name} started from a plain boot: {phases}"
+    fetched = {path for path, _ in browser_page[2].sent}  # (the page's, its worker's: the server saw them all)
+    assert {"/stdlib-core.zip", "/data/names.txt"} <= fetched
+    assert not fetched & {"/pyodide-314.0.7/python_stdlib.zip", "/lab/editor.js", "/data/cities.txt"}
 
 
 def test_training_gives_cpythons_names(browser_page, expected):
@@ -142,12 +143,15 @@ def test_the_lessons_kv_cache_shows_cpythons_numbers(browser_page):
     assert vectors == [pytest.approx(v["values"], rel=1e-9, abs=1e-12) for v in ordered]
 
 
-def test_the_lab_runs_a_preset_as_cpython_runs_it(browser_page):
+def test_the_lab_runs_an_edit_as_cpython_runs_it_importing_any_of_the_standard_library(browser_page, tmp_path):
     engine, *_ = browser_page
     engine.click("lab-open")
     engine.wait_for("document.querySelector('[data-testid=lab]').dataset.editor === 'codemirror'")
-    engine.select("lab-preset", "greedy")
-    engine.wait_for("document.querySelector('#lab-editor .cm-content').textContent.includes('greedy')")
+    # An edit that imports what the page's cut-down standard library left out: fetched now.
+    edit = tmp_path / "importing.py"
+    edit.write_text(IMPORTING, encoding="utf-8")
+    engine.upload("lab-file", edit)
+    engine.wait_for("document.querySelector('#lab-editor .cm-content').textContent.includes('import statistics')")
     engine.fill("sample-count", 5)
     engine.fill("sample-seed", 3)
     engine.fill("pace", 0)
@@ -155,11 +159,11 @@ def test_the_lab_runs_a_preset_as_cpython_runs_it(browser_page):
     engine.wait_for("document.querySelectorAll('[data-testid=lab-sample]:not(.typing)').length === 5 && "
                     "document.body.dataset.state === 'ready'")
     session, _ = cpython_session(**TRAIN)
-    expected = [e["name"] for e in session.lab_run(lab.preset("greedy"), 5, 0.5, 3) if "name" in e]
+    expected = [e["name"] for e in session.lab_run(IMPORTING, 5, 0.5, 3) if "name" in e]
     assert engine.evaluate("[...document.querySelectorAll('[data-testid=lab-sample]')].map(item => item.dataset.name)") \
         == expected
     engine.click("lab-reset")  # (the walk goes on with the original loop: no code in the page's address)
-    engine.wait_for("!document.querySelector('#lab-editor .cm-content').textContent.includes('greedy')")
+    engine.wait_for("!document.querySelector('#lab-editor .cm-content').textContent.includes('import statistics')")
 
 
 def test_stop_mid_run_is_ready_within_half_a_second(browser_page):
@@ -218,6 +222,8 @@ def test_offline_the_page_reloads_and_trains(browser_page, expected):
     server.server_close()
     engine.reload()
     engine.wait_for_state("ready")
+    # A later visit restores Python from the memory snapshot of the offline copy.
+    assert json.loads(engine.evaluate("document.body.dataset.loadPhases"))["snapshot"] is True
     engine.select("dataset-choice", "names")
     engine.wait_for("document.querySelector('[data-testid=dataset-choice]').value === 'names'")
     engine.wait_for_state("ready")
