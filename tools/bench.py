@@ -5,6 +5,7 @@
 Everything is measured in one run on this machine, so the fast/reference ratios compare
 like with like. It prints a table and asserts nothing: speed targets live here, not in tests.
 """
+import json
 import os
 import platform
 import random
@@ -15,7 +16,7 @@ from pathlib import Path
 
 from microgpt import GPTConfig, Trainer, load_docs, sample_name
 from microgpt.settings import DEFAULTS
-from tools import bench_engines, bench_load
+from tools import bench_engines, bench_load, bench_network
 from tools.bench_engines import SECONDS_UNTIL_STATE
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -212,6 +213,8 @@ def browser_figures(site_url):
         figures["fast"]["views"] = views_steps_per_second(page)
         figures["fast"]["stop"] = stop_seconds(page)
         figures["loading"] = bench_load.figures(browser, ROOT / "dist")
+        pyodide_dir = json.loads((ROOT / "dist" / "manifest.json").read_text())["pyodide"]
+        figures["network"] = bench_network.figures(browser, ROOT / "dist", pyodide_dir)
         browser.close()
     return figures
 
@@ -267,5 +270,8 @@ def run(site_url):
     print(views_table(cpython, browser))
     print("\nLoading (Chromium, served from this machine; the median of a few loads):\n")
     print(bench_load.table(browser["loading"]))
+    print("\nA first visit on a real network (issue 21): served gzipped, through Chromium's network emulation, "
+          "against a bare loadPyodide() of the same files on the same link:\n")
+    print(bench_network.table(browser["network"]))
     print("\nEvery engine (issue 18; each a fresh browser, cold; the first run pays for the engine's JIT):\n")
     print(bench_engines.table(bench_engines.figures(ROOT / "dist")))

@@ -136,7 +136,7 @@ def table(load):
         f"| … page: Python ready / dataset / the built model opened and Ready | {phases['python requested']} / "
         f"{phases['dataset']} / {phases['ready']} ms |",
         f"| Browser: cold load to Ready, plain boot (no snapshot) | {load['plain']:.2f} s |",
-        f"| … worker: Pyodide booted / micropip and wheel installed | {plain['python']} / {plain['python ready']} ms |",
+        f"| … worker: Pyodide booted / wheel unpacked | {plain['python']} / {plain['python ready']} ms |",
         f"| Browser: warm load to Ready, service worker (target ≤ 1.0 s) | {load['warm']:.2f} s |",
         f"| Browser: time to first name, cold, default run (target ≤ 4.5 s) | {load['first name']:.2f} s |",
         f"| Browser: time to first name, cold, no training (the model built in) | {load['first name untrained']:.2f} s |",

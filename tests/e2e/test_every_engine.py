@@ -7,13 +7,15 @@ be had here, its tests skip with the reason; on CI (CI is set) that is a failure
 """
 import json
 import os
+from pathlib import Path
 
 import pytest
 
 from tools import engines
 
-from .helpers import ROOT, Handler, cpython_names, cpython_session, url_of
-from .test_first_visit import IMPORTING, recording_server
+from .helpers import ROOT, Handler, cpython_names, cpython_session, send, start_server, url_of
+from .test_first_visit import IMPORTING
+from .test_hostile import packed
 
 TRAIN = dict(steps=150, seed=7, n_embd=16, n_head=4, n_layer=1, block_size=8, engine="fast")
 PREFIX, SAMPLE_SEED = "ma", 5
@@ -56,13 +58,53 @@ def expected():
     return dict(names=names, prefixed=prefixed, turn=session.inspect_step())
 
 
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+LARGEST = "dataset=cities&n_embd=64&n_head=16&n_layer=4&block_size=32&steps=300&engine=fast"
+# What scrolls sideways, where only code (<pre>) may.
+# (A form control clips its own text, as Firefox's file input does: it is no scrolling.)
+WIDER_THAN_THEMSELVES = """[...document.querySelectorAll('body *')]
+    .filter(e => e.scrollWidth > e.clientWidth + 1 && getComputedStyle(e).overflowX !== 'visible'
+                 && e.offsetParent && !['PRE', 'INPUT', 'SELECT', 'TEXTAREA'].includes(e.tagName))
+    .map(e => e.id || e.className)"""
+NARROW = "document.getElementById('narrow').contentDocument"
+BINARY_DATA = packed(b"ann\nbo\0b\n")  # (a dataset in a link, with a NUL byte: Python refuses it)
+HANGING_STORAGE = "/hanging-storage/"  # the site again, its page given an IndexedDB that never answers
+
+
+class WalkHandler(Handler):
+    """The site, as the walk needs it: each file it sends noted in `sent` ((path, bytes), in
+    order), the paths in `refused` answered 404, and under HANGING_STORAGE the same site with an
+    IndexedDB whose open never answers (a known Safari failure) and no service worker."""
+    sent, refused = [], set()
+
+    def send_header(self, keyword, value):
+        if keyword == "Content-Length":
+            self.sent.append((self.path.split("?")[0], int(value)))
+        super().send_header(keyword, value)
+
+    def do_GET(self):
+        path = self.path.split("?")[0]
+        if path in self.refused:
+            return self.send_error(404)
+        if path == HANGING_STORAGE:
+            page = Path(self.directory, "index.html").read_bytes().replace(b"<head>", b"<head><script>"
+                b"indexedDB.open = () => ({}); navigator.serviceWorker.register = () => new Promise(() => {});"
+                b"</script>", 1)
+            return send(200, "text/html; charset=utf-8", page)(self)
+        if path.startswith(HANGING_STORAGE):
+            self.path = self.path[len(HANGING_STORAGE) - 1:]
+        super().do_GET()
+
+
 @pytest.fixture(scope="module", params=engines.NAMES)
 def browser_page(request, dist):
     """(engine, the URL of its own server, that server): one page of one engine, for the walk."""
     reason = engines.missing(request.param)
     if reason:
         (pytest.fail if os.environ.get("CI") else pytest.skip)(reason)
-    server, server.sent = recording_server(dist, Handler)
+    handler = type("Handler", (WalkHandler,), {"sent": [], "refused": set()})
+    server = start_server(dist, handler)
+    server.sent, server.refused = handler.sent, handler.refused
     # (Chromium: a context in the suite's own browser)
     browser = [request.getfixturevalue("browser")] if request.param == "chromium" else []
     engine = engines.DRIVERS[request.param](*browser)
@@ -89,13 +131,31 @@ def train(engine, steps):
                     " && document.body.dataset.state === 'ready'")
 
 
-def test_ready_having_fetched_only_what_a_first_visit_needs(browser_page):
+def test_a_storage_that_never_answers_is_given_up_on_a_first_visit_that_fetched_only_what_it_needs(browser_page):
+    engine, url, server = browser_page
+    engine.goto(url + HANGING_STORAGE.lstrip("/"))
+    engine.wait_for_state("ready", timeout=60)
+    assert "the browser's storage did not answer" in engine.texts("message")[0]
+    assert engine.data_of("status")["modelStep"] == "500"  # the model trained at build time, all the same
+    fetched = {path.removeprefix(HANGING_STORAGE[:-1]) for path, _ in server.sent}  # (the worker's too)
+    assert {"/stdlib-core.zip", "/data/names.txt"} <= fetched
+    assert not fetched & {"/pyodide-314.0.7/python_stdlib.zip", "/lab/editor.js", "/data/cities.txt"}
+
+
+def test_a_links_dataset_that_python_refuses_is_said_and_the_message_stays(browser_page):
+    engine, url, _ = browser_page
+    engine.goto(f"{url}?dataset=custom#data={BINARY_DATA}")
+    engine.wait_for_state("ready")
+    message = engine.texts("message")[0]
+    assert ("NUL" in message or "binary" in message) and message.endswith("Using US first names instead."), message
+    assert engine.evaluate("document.querySelector('[data-testid=dataset-choice]').value") == "names"
+
+
+def test_ready(browser_page):
     engine, url, _ = browser_page
     engine.goto(url + "?" + "&".join(f"{k}={v}" for k, v in TRAIN.items()))
     engine.wait_for_state("ready")
-    fetched = {path for path, _ in browser_page[2].sent}  # (the page's, its worker's: the server saw them all)
-    assert {"/stdlib-core.zip", "/data/names.txt"} <= fetched
-    assert not fetched & {"/pyodide-314.0.7/python_stdlib.zip", "/lab/editor.js", "/data/cities.txt"}
+    assert engine.evaluate("document.querySelector('[data-testid=train]').disabled") is False
 
 
 def test_training_gives_cpythons_names(browser_page, expected):
@@ -205,6 +265,84 @@ def test_an_uploaded_dataset_trains_as_cpython_trains_on_it(browser_page, tmp_pa
     assert generate(engine, 5, sample_seed=3) == cpython_names(session, 5, 0.5, 3)
     # The address now carries the dataset, compressed: it unpacks to the file.
     assert engine.evaluate(LINKED_DATASET) == upload.read_text(encoding="utf-8")
+
+
+def test_a_refused_built_in_dataset_leaves_the_chooser_on_the_one_that_will_train(browser_page):
+    engine, _, server = browser_page
+    server.refused.add("/data/cities.txt")
+    try:
+        engine.select("dataset-choice", "cities")
+        engine.wait_for("document.querySelector('[data-testid=message]').textContent.includes('could not be downloaded')")
+        engine.wait_for_state("ready")
+    finally:
+        server.refused.clear()
+    assert engine.evaluate("document.querySelector('[data-testid=dataset-choice]').value") == "custom"
+    assert "cities.txt" in engine.texts("dataset-report")[0]  # still the file uploaded before
+
+
+def test_a_file_just_under_the_limit_that_is_no_model_is_refused_and_the_model_kept(browser_page, tmp_path):
+    engine, *_ = browser_page
+    step = engine.data_of("status")["modelStep"]
+    not_a_model = tmp_path / "not-a-model.json"  # (issue 22: it ran Python out of memory)
+    not_a_model.write_text('{"pad": "' + "x" * (63 * 2**20) + '"}')
+    engine.upload("model-file", not_a_model)
+    engine.wait_for("document.querySelector('[data-testid=message]').textContent.includes('not-a-model.json')", timeout=60)
+    assert "not a microgpt checkpoint" in engine.texts("message")[0]
+    engine.wait_for_state("ready")
+    assert engine.data_of("status")["modelStep"] == step
+
+
+def test_a_full_storage_says_why_the_model_is_not_kept(browser_page):
+    engine, *_ = browser_page
+    engine.evaluate("(window.realPut = IDBObjectStore.prototype.put, IDBObjectStore.prototype.put = function () "
+                    "{ throw new DOMException('', 'QuotaExceededError'); }, true)")
+    try:
+        train(engine, UPLOADED["steps"])
+        engine.wait_for("document.querySelector('[data-testid=message]').textContent.includes(\"can't be kept\")")
+    finally:
+        engine.evaluate("(IDBObjectStore.prototype.put = window.realPut, true)")
+    assert "(the browser's storage for this site is full)" in engine.texts("message")[0]
+
+
+def test_the_largest_model_stops_within_a_second_even_while_it_starts(browser_page):
+    engine, url, _ = browser_page
+    engine.goto(url + "?" + LARGEST)  # (its warm-up starts at Ready, and takes many seconds)
+    try:
+        engine.wait_for_state("ready")
+        engine.evaluate(TIME_THE_STOP)
+        engine.click("train")  # Train does not wait for the warm-up …
+        engine.wait_for_state("training")
+        assert engine.texts("speed") == ["starting…"]
+        engine.click("stop")  # … and a Stop while the run starts is heard
+        engine.wait_for_state("ready")
+        stopped_in = engine.wait_for("window.readyAt && window.readyAt - window.stopClickedAt")
+        assert "stopped before the run began; the model you had is kept" in engine.texts("status")[0]
+        # (WebKitGTK has no SharedArrayBuffer to interrupt Python with, and one step of this
+        # model's warm-up runs there for over a second: it is heard after that step.)
+        assert stopped_in < (2000 if engine.name == "webkit" else 1000), f"{engine.name}: Ready {stopped_in:.0f} ms after Stop"
+    finally:
+        engine.goto(url + "?" + "&".join(f"{k}={v}" for k, v in TRAIN.items()))  # (the walk's settings again)
+        engine.wait_for_state("ready")
+
+
+def test_axe_finds_nothing_and_at_390px_nothing_but_code_scrolls_sideways(browser_page):
+    engine, *_ = browser_page
+    engine.evaluate(f"(() => {{ const script = document.createElement('script'); script.textContent = "
+                    f"{json.dumps(AXE.read_text())}; document.head.append(script); return true; }})()")
+    engine.evaluate("(window.axeFound = null, axe.run(document).then((r) => window.axeFound = r.violations.map("
+                    "(v) => v.id + ': ' + v.nodes.map((n) => n.target.join(' ')).join(', '))), true)")
+    engine.wait_for("window.axeFound !== null", timeout=60)
+    assert engine.evaluate("window.axeFound") == []  # (light: the drivers can't ask for dark)
+    # 390 px: the page in a frame that wide (a window can't be made that narrow in every engine).
+    engine.evaluate("""(() => { const frame = document.createElement("iframe");
+        frame.id = "narrow"; frame.style.cssText = "width: 390px; height: 800px; border: 0"; frame.src = location.href;
+        document.body.append(frame); return true; })()""")
+    try:
+        engine.wait_for(f"{NARROW}.body?.dataset.state === 'ready'", timeout=120)
+        assert engine.evaluate(f"{NARROW}.documentElement.scrollWidth") <= 390
+        assert engine.evaluate(WIDER_THAN_THEMSELVES.replace("document.", f"{NARROW}.")) == []
+    finally:
+        engine.evaluate("(document.getElementById('narrow').remove(), true)")
 
 
 def test_offline_the_page_reloads_and_trains(browser_page, expected):

@@ -112,6 +112,7 @@ def test_offline_an_edit_imports_the_rest_of_the_standard_library_from_the_offli
     open_page(page, url_of(server), "samples=4&sample_seed=3")
     poll(page, cached(f"pyodide-314.0.7/{WHOLE_STDLIB}"))
     reload_through_the_service_worker(page)
+    assert run_importing_edit(page, tmp_path) == expected_lab_names()  # (the lab's editor is kept once opened)
     server.shutdown()
     server.server_close()
     page.reload()

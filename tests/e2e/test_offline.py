@@ -42,7 +42,7 @@ def test_a_missing_broken_or_mismatched_snapshot_falls_back_to_the_plain_boot(ta
         wait_for_state(page, "ready")
         assert load_phases(page)["snapshot"] is False
         assert any("starting Python the plain way" in warning for warning in warnings), warnings
-    train(page)  # the plain boot, with micropip, gives the same names
+    train(page)  # the plain boot gives the same names
     assert generate(page, samples=20) == EXPECTED_NAMES
     problems.clear()  # (the 404 is logged by the browser)
 

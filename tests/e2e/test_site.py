@@ -26,11 +26,11 @@ def manifest(site_url):
 
 
 def test_manifest_urls_are_relative_and_served(site_url, manifest):
-    urls = [manifest["pyodide"], manifest["micropip"], manifest["wheel"], *manifest["datasets"].values()]
+    urls = [manifest["pyodide"], manifest["stdlib"], manifest["wheel"], *manifest["datasets"].values()]
     for url in urls:
         parts = urlsplit(url)
         assert not parts.scheme and not parts.netloc and not parts.path.startswith("/"), url
-    assert manifest["wheel"].split("?")[0].endswith("-py3-none-any.whl")  # micropip needs a wheel name
+    assert manifest["wheel"].split("?")[0].endswith("-py3-none-any.whl")
     assert list(manifest["datasets"]) == ["names", "cities", "words", "dogs"]
     for name, url in manifest["datasets"].items():
         content_type, body = fetch(site_url + url)
@@ -44,7 +44,7 @@ def test_manifest_urls_are_relative_and_served(site_url, manifest):
     ("pyodide", "pyodide.asm.mjs", "text/javascript"),
     ("pyodide", "pyodide-lock.json", "application/json"),
     ("pyodide", "python_stdlib.zip", "application/zip"),
-    ("micropip", "", "application/zip"),
+    ("stdlib", "", "application/zip"),
     ("wheel", "", "application/zip"),
     (None, "worker.mjs", "text/javascript"),
     (None, "index.html", "text/html; charset=utf-8"),
