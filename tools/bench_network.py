@@ -69,7 +69,10 @@ def visit(browser, handler, url, link, first_name):
     page.goto(url)
     poll(page, "['ready', 'failed'].includes(document.body.dataset.state)")
     ready = time.perf_counter() - start
-    sent = sum(size for _, size in handler.sent)
+    # (Noted as each answer starts: stop at sw.js, which the page registers at Ready; the offline
+    # copy's first downloads may start before this loop sees Ready.)
+    paths = [path for path, _ in handler.sent]
+    sent = sum(size for _, size in handler.sent[:paths.index("/sw.js") if "/sw.js" in paths else None])
     if page.evaluate("document.body.dataset.state") == "failed":
         raise RuntimeError(f"{url} failed to load")
     name = None

@@ -46,7 +46,10 @@ def missing(name):
 
 
 class Engine:
-    """What every driver shares: waiting, and the page's contract (data-state)."""
+    """What every driver shares: waiting, and the page's contract (data-state). Each driver
+    does goto, reload, evaluate, click, fill, select and upload in its current tab;
+    open_tab() opens another and makes it current (returning its index), use_tab(index) goes
+    back to one (the first is 0)."""
     name = None
 
     def wait_for(self, expression, timeout=120, every=0.05):
@@ -87,6 +90,7 @@ class Chromium(Engine):
         self.version = browser.version
         self.context = browser.new_context()
         self.page = self.context.new_page()
+        self.tabs = [self.page]
 
     def goto(self, url):
         self.page.goto(url)
@@ -108,6 +112,15 @@ class Chromium(Engine):
 
     def upload(self, testid, path):
         self.page.set_input_files(by_testid(testid), path)
+
+    def open_tab(self):
+        self.tabs.append(self.context.new_page())
+        return self.use_tab(len(self.tabs) - 1)
+
+    def use_tab(self, index):
+        self.page = self.tabs[index]
+        self.page.bring_to_front()
+        return index
 
     def close(self):
         self.context.close()
@@ -164,6 +177,12 @@ class Firefox(Engine):
     def upload(self, testid, path):
         self._call("upload", by_testid(testid), str(path))
 
+    def open_tab(self):
+        return self._call("openTab")
+
+    def use_tab(self, index):
+        return self._call("useTab", index)
+
     def close(self):
         try:
             self._call("close")
@@ -187,6 +206,7 @@ class WebKit(Engine):
         options.add_argument("--automation")
         service = webdriver.WebKitGTKService(executable_path=str(WEBKIT_DRIVER), env={**os.environ, "DISPLAY": display})
         self.driver = webdriver.WebKitGTK(options=options, service=service)
+        self.tabs = [self.driver.current_window_handle]
         self.version = self.driver.capabilities.get("browserVersion")
 
     def _element(self, testid):
@@ -223,6 +243,15 @@ class WebKit(Engine):
 
     def upload(self, testid, path):
         self._element(testid).send_keys(str(path))
+
+    def open_tab(self):
+        self.driver.switch_to.new_window("tab")
+        self.tabs.append(self.driver.current_window_handle)  # (window_handles has no order)
+        return len(self.tabs) - 1
+
+    def use_tab(self, index):
+        self.driver.switch_to.window(self.tabs[index])
+        return index
 
     def close(self):
         try:

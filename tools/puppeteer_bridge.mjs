@@ -8,7 +8,8 @@ import puppeteer from "puppeteer-core";
 
 const [browserName, executablePath] = process.argv.slice(2);
 const browser = await puppeteer.launch({ browser: browserName, executablePath, headless: true });
-const page = await browser.newPage();
+const tabs = [await browser.newPage()];
+let page = tabs[0];
 
 const methods = {
   goto: async (url) => { await page.goto(url); },
@@ -18,6 +19,8 @@ const methods = {
   fill: (selector, value) => page.locator(selector).fill(value),
   select: (selector, value) => page.select(selector, value),
   upload: async (selector, path) => (await page.$(selector)).uploadFile(path),
+  openTab: async () => { page = await browser.newPage(); return tabs.push(page) - 1; },
+  useTab: async (index) => { page = tabs[index]; await page.bringToFront(); return index; },
   close: () => browser.close(),
 };
 

@@ -13,7 +13,7 @@ import pytest
 
 from tools import engines
 
-from .helpers import ROOT, Handler, cpython_names, cpython_session, send, start_server, url_of
+from .helpers import ROOT, SMALL, Handler, cpython_names, cpython_session, send, start_server, url_of
 from .test_first_visit import IMPORTING
 from .test_hostile import packed
 
@@ -249,6 +249,32 @@ def test_a_reload_restores_the_autosaved_model(browser_page):
     status = engine.data_of("status")
     assert (status.get("restored"), status["modelStep"]) == ("true", step)
     assert generate(engine, 4, sample_seed=3) == names
+
+
+def test_two_tabs_each_keep_their_model_and_hear_of_the_other(browser_page):
+    engine, url, _ = browser_page
+    try:
+        for seed in (1, 2):  # the walk's tab, then a new one
+            if seed == 2:
+                engine.open_tab()
+            engine.goto(f"{url}?{SMALL}&seed={seed}")
+            engine.wait_for_state("ready")
+            train(engine, 20)
+        engine.use_tab(0)
+        engine.wait_for("document.querySelector('[data-testid=message]').textContent.includes('Another tab saved')")
+        for tab, seed in ((0, "1"), (1, "2")):  # a reload brings back each tab's own model
+            engine.use_tab(tab)
+            engine.reload()
+            engine.wait_for_state("ready")
+            assert engine.data_of("status").get("restored") == "true"
+            assert engine.evaluate("document.querySelector('[data-testid=seed]').value") == seed
+        engine.goto(url)  # a bare address: the newest model, and the address says which
+        engine.wait_for_state("ready")
+        assert engine.data_of("status").get("restored") == "true" and "seed=2" in engine.evaluate("location.href")
+    finally:
+        engine.use_tab(0)  # (the walk goes on in its own tab, with its own settings)
+        engine.goto(url + "?" + "&".join(f"{k}={v}" for k, v in TRAIN.items()))
+        engine.wait_for_state("ready")
 
 
 def test_an_uploaded_dataset_trains_as_cpython_trains_on_it(browser_page, tmp_path):
