@@ -272,6 +272,6 @@ def run(site_url):
     print(bench_load.table(browser["loading"]))
     print("\nA first visit on a real network (issue 21): served gzipped, through Chromium's network emulation, "
           "against a bare loadPyodide() of the same files on the same link:\n")
-    print(bench_network.table(browser["network"]))
+    print(bench_network.table(browser["network"], browser["loading"]["warm"]))
     print("\nEvery engine (issue 18; each a fresh browser, cold; the first run pays for the engine's JIT):\n")
     print(bench_engines.table(bench_engines.figures(ROOT / "dist")))

@@ -6,6 +6,7 @@ import gzip
 import json
 import statistics
 import time
+from pathlib import Path
 
 from tools.serving import Handler, serve_in_background
 
@@ -66,15 +67,18 @@ def first_name_seconds(browser, url, train=True):
     return seconds
 
 
-# What the lesson adds to a first visit: its scripts, and the model trained at build time.
-LESSON_FILES = ("panels/lesson.js", "actions/lesson.js", "widgets/loop-code.js")
+# What the lesson adds to a first visit: its scripts (in web/; dist/ has them in main.js), and
+# the model trained at build time.
+WEB = Path(__file__).resolve().parent.parent / "web"
+LESSON_FILES = ("panels/lesson.js", "panels/lesson-figures.js", "actions/lesson.js", "widgets/loop-code.js",
+                "widgets/flowchart.js")
 
 
 def lesson_bytes(dist):
     """(raw, gzipped) bytes of the lesson's scripts, and of the built model's files."""
     sizes = lambda paths: (sum(len(path.read_bytes()) for path in paths),
                            sum(len(gzip.compress(path.read_bytes(), 6)) for path in paths))
-    return sizes([dist / name for name in LESSON_FILES]), sizes(sorted((dist / "models").iterdir()))
+    return sizes([WEB / name for name in LESSON_FILES]), sizes(sorted((dist / "models").iterdir()))
 
 
 def figures(browser, dist):

@@ -83,17 +83,14 @@ async function importScript(script) {
 }
 
 // The memory snapshot (tools/make_snapshot.mjs) saves Python's start, most of a second, but it
-// is 5.5 MB more to download, where the plain start downloads nothing more. So it is used when it
-// is here already (the service worker fetched it after an earlier visit was ready, with the rest
-// of the site, for offline use), or on a link fast enough to bring it in well within the time it
-// saves. The link is measured on the early downloads (~0.2 MB gzipped, ~0.5 MB not). On a slow
-// link they are far from done when pyodide.mjs is in (their Content-Length over the time since
-// they were asked for is low already): the plain start begins at once. Else, once they are here
-// (at most LINK_WAIT_MS later), their bytes over the time the network took to bring them
-// (Resource Timing: from their first byte to their last, without the round trip) decide.
-// Bytes/s: 40 Mbit/s, the snapshot in about a second, as measured; a sample this small reads
-// low (the loopback reads 8 to 90 MB/s), so a link measured so is faster in truth.
-const FAST_LINK = 5e6;
+// is 5.3 MB more to download, where the plain start downloads nothing more. So it is used when it
+// is here already (the service worker keeps it, with the rest of the site, after a first visit),
+// or when the link is fast, as the early downloads (~0.2 MB gzipped) measure it: on a slow link
+// they are far from done by the time pyodide.mjs is in (their bytes over the time since they were
+// asked for are few already), and the plain start begins at once; else, once they are here (at
+// most LINK_WAIT_MS later), their bytes over the time the network took to bring them, from their
+// first byte to their last (Resource Timing: no round trip, no server time), decide.
+const FAST_LINK = 5e6; // bytes/s, 40 Mbit/s; a sample this small reads low (loopback: 8 to 90 MB/s)
 const LINK_WAIT_MS = 100;
 
 async function chooseSnapshot(manifest, base, phases) {
@@ -112,9 +109,10 @@ async function chooseSnapshot(manifest, base, phases) {
   await Promise.race([bodies, new Promise((resolve) => setTimeout(resolve, LINK_WAIT_MS))]);
   const timings = [...early.keys()].map((href) => performance.getEntriesByName(href).at(-1));
   if (!timings.every((timing) => timing?.responseEnd > 0)) return null;
-  const seconds = (Math.max(...timings.map((t) => t.responseEnd)) - Math.min(...timings.map((t) => t.responseStart))) / 1000;
-  phases.link = Math.round(bytes / Math.max(seconds, 0.001) / 1e6); // (MB/s, for the benchmark)
-  return phases.link * 1e6 >= FAST_LINK ? url : null;
+  const ms = Math.max(...timings.map((t) => t.responseEnd)) - Math.min(...timings.map((t) => t.responseStart));
+  const speed = bytes / Math.max(ms, 1) * 1000;
+  phases.link = Math.round(speed / 1e6); // (MB/s, for the benchmark)
+  return speed >= FAST_LINK ? url : null;
 }
 
 async function isCached(url) {

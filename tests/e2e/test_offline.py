@@ -81,13 +81,18 @@ def test_after_a_first_visit_the_page_loads_and_trains_offline(page, dist):
     assert len(generate(page, samples=3, sample_seed=1)) == 3
 
 
-def test_a_new_build_replaces_the_old_whole_and_only_when_asked(serve_directory, page, dist, tmp_path):
+def a_copy_with_its_offline_copy(serve_directory, page, dist, tmp_path):
+    """A copy of the site, served and opened, its service worker answering the page: the copy's path."""
     site = tmp_path / "site"
     shutil.copytree(dist, site)
-    url = serve_directory(site)
-    open_page(page, url)
+    open_page(page, serve_directory(site))
     wait_for_offline_copy(page)
     reload_through_the_service_worker(page)
+    return site
+
+
+def test_a_new_build_replaces_the_old_whole_and_only_when_asked(serve_directory, page, dist, tmp_path):
+    site = a_copy_with_its_offline_copy(serve_directory, page, dist, tmp_path)
     assert page.get_by_test_id("update").is_hidden()  # nothing new yet
     [old_cache] = page.evaluate("caches.keys()")
     # A second build: one file changed, sealed again (a new id, so a new cache).
@@ -143,12 +148,7 @@ def test_a_file_changed_within_the_same_second_is_not_kept_stale_by_the_next_bui
     """(issue 22) The precache revalidates what the HTTP cache has (issue 21: a first visit's files
     are not downloaded twice), and a revalidation would call a file changed within the same second
     as its Last-Modified fresh: each file is checked against its hash, and fetched afresh if stale."""
-    site = tmp_path / "site"
-    shutil.copytree(dist, site)
-    url = serve_directory(site)
-    open_page(page, url)
-    wait_for_offline_copy(page)
-    reload_through_the_service_worker(page)
+    site = a_copy_with_its_offline_copy(serve_directory, page, dist, tmp_path)
     # A second build, whose style.css changed but kept its time to the second.
     css = site / "style.css"
     stat = css.stat()
