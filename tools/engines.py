@@ -53,10 +53,16 @@ class Engine:
     name = None
 
     def wait_for(self, expression, timeout=120, every=0.05):
-        """Until the expression is truthy in the page; its value."""
+        """Until the expression is truthy in the page; its value. (Across the page's reloads: a
+        question that a navigation cut short is asked again.)"""
         deadline = time.monotonic() + timeout
         while True:
-            value = self.evaluate(expression)
+            try:
+                value = self.evaluate(expression)
+            except Exception as error:
+                if not any(words in str(error) for words in ("context was destroyed", "navigat", "Navigat")):
+                    raise
+                value = None
             if value:
                 return value
             if time.monotonic() > deadline:
