@@ -18,7 +18,7 @@ BARE_BOOT = Path(__file__).resolve().parent / "bare_boot"
 
 # name → (download Mbit/s, latency ms, loads of each kind); None: no emulation.
 LINKS = {
-    "20 Mbit/s, 40 ms": (20, 40, 3),
+    "20 Mbit/s, 40 ms": (20, 40, 5),
     "5 Mbit/s, 100 ms": (5, 100, 1),
     "unlimited": (None, 0, 3),
 }

@@ -10,7 +10,7 @@ async function fetchBytes(url) {
 // build time. Their downloads start with Python's, not after it, and wait here (url → the
 // fetch's promise) for fetchEarly to take them.
 const early = new Map();
-let earlyStart;
+let earlyStart, earlyLoaded; // (when they began; a promise of their end)
 
 // A fetch of url, or the one started while Python loaded (once: it is a download, not a cache).
 export function fetchEarly(url) {
@@ -30,6 +30,8 @@ function startEarly(manifest, base, optional) {
     response.catch(() => {});
     early.set(href, response);
   }
+  earlyLoaded = Promise.all([...early.values()].map(async (response) => (await response).clone().arrayBuffer()));
+  earlyLoaded.catch(() => {});
 }
 
 // Load Python and our package: the manifest, Pyodide (booted from the cut-down standard library
@@ -50,18 +52,21 @@ async function bootPython(base, emit, optional) {
   const started = performance.now(), phases = {};
   const phase = (name) => (phases[name] = Math.round(performance.now() - started));
   // The one file whose name never changes with its content; all it points at is versioned.
-  const manifest = await (await fetch(new URL("manifest.json", base), { cache: "no-cache" })).json();
+  const answer = await fetch(new URL("manifest.json", base), { cache: "no-cache" });
+  const manifest = await answer.json();
   phase("manifest");
   startEarly(manifest, base, optional);
-  emit({ type: "status", text: "Loading Python (Pyodide)…" });
-  const pyodideURL = new URL(manifest.pyodide, base);
-  const { loadPyodide } = await importScript(new URL("pyodide.mjs", pyodideURL));
-  phase("scripts");
   const wheel = fetchBytes(new URL(manifest.wheel, base)); // meanwhile
   wheel.catch(() => {}); // (a failure is the download watch's to report)
+  emit({ type: "status", text: "Loading Python (Pyodide)…" });
+  const pyodideURL = new URL(manifest.pyodide, base);
+  const script = importScript(new URL("pyodide.mjs", pyodideURL));
+  const snapshot = chooseSnapshot(manifest, base, phases, script, fromServiceWorker(answer));
+  const { loadPyodide } = await script;
+  phase("scripts");
   const options = { indexURL: pyodideURL.href, stdLibURL: new URL(manifest.stdlib, base).href };
-  const snapshot = await chooseSnapshot(manifest, base, phases);
-  let pyodide = snapshot && await bootFromSnapshot(loadPyodide, options, snapshot, optional);
+  const snapshotURL = await snapshot;
+  let pyodide = snapshotURL && await bootFromSnapshot(loadPyodide, options, snapshotURL, optional);
   phases.snapshot = Boolean(pyodide);
   if (!pyodide) pyodide = await loadPyodide(options);
   phase("python");
@@ -85,43 +90,34 @@ async function importScript(script) {
 // The memory snapshot (tools/make_snapshot.mjs) saves Python's start, most of a second, but it
 // is 5.3 MB more to download, where the plain start downloads nothing more. So it is used when it
 // is here already (the service worker keeps it, with the rest of the site, after a first visit),
-// or when the link is fast, as the early downloads (~0.2 MB gzipped) measure it: on a slow link
-// they are far from done by the time pyodide.mjs is in (their bytes over the time since they were
-// asked for are few already), and the plain start begins at once; else, once they are here (at
-// most LINK_WAIT_MS later), their bytes over the time the network took to bring them, from their
-// first byte to their last (Resource Timing: no round trip, no server time), decide.
+// or when the link is fast, as the early downloads (~0.2 MB gzipped) measure it: on a fast link
+// they are in by the time pyodide.mjs is (give or take LINK_WAIT_MS), and their bytes over the
+// time the network took to bring them, from their first byte to their last (Resource Timing: no
+// round trip, no server time), decide; on a slow one they are still coming, and the plain start
+// begins at once.
 const FAST_LINK = 5e6; // bytes/s, 40 Mbit/s; a sample this small reads low (loopback: 8 to 90 MB/s)
-const LINK_WAIT_MS = 100;
+const LINK_WAIT_MS = 25;
 
-async function chooseSnapshot(manifest, base, phases) {
+async function chooseSnapshot(manifest, base, phases, script, cached) {
   if (!manifest.snapshot) return null;
   const url = new URL(manifest.snapshot, base);
-  if (await isCached(url)) return url;
-  let responses;
-  try {
-    responses = await Promise.all(early.values()); // (their headers)
-  } catch {
-    return null;
-  }
-  const bytes = responses.reduce((sum, response) => sum + Number(response.headers.get("Content-Length") ?? NaN), 0);
-  if (!(bytes / Math.max(performance.now() - earlyStart, 1) * 1000 >= FAST_LINK / 4)) return null; // (NaN too)
-  const bodies = Promise.all(responses.map((response) => response.clone().arrayBuffer()));
-  await Promise.race([bodies, new Promise((resolve) => setTimeout(resolve, LINK_WAIT_MS))]);
+  if (cached) return url;
+  await script.catch(() => {});
+  const late = new Promise((resolve) => setTimeout(resolve, LINK_WAIT_MS, "late"));
+  if ((await Promise.race([earlyLoaded.catch(() => "late"), late])) === "late") return null;
   const timings = [...early.keys()].map((href) => performance.getEntriesByName(href).at(-1));
   if (!timings.every((timing) => timing?.responseEnd > 0)) return null;
+  const bytes = timings.reduce((sum, timing) => sum + (timing.encodedBodySize || timing.decodedBodySize), 0);
   const ms = Math.max(...timings.map((t) => t.responseEnd)) - Math.min(...timings.map((t) => t.responseStart));
   const speed = bytes / Math.max(ms, 1) * 1000;
   phases.link = Math.round(speed / 1e6); // (MB/s, for the benchmark)
   return speed >= FAST_LINK ? url : null;
 }
 
-async function isCached(url) {
-  try {
-    return Boolean(self.caches && (await caches.match(url.href, { ignoreSearch: true })));
-  } catch {
-    return false; // (storage that is off or broken)
-  }
-}
+// The service worker has this build's files, the snapshot among them, when it is the one that
+// answers: it adds the headers that make the page cross-origin isolated (sw.js), which the host
+// doesn't. (Asking the Cache Storage instead takes a first visit 0.1 s to open it.)
+const fromServiceWorker = (response) => response.headers.get("Cross-Origin-Embedder-Policy") === "require-corp";
 
 // Python as build.py left it: booted, our package imported, the default model's kernels
 // compiled (tools/make_snapshot.mjs), restored from a memory snapshot in well under a second.

@@ -84,6 +84,7 @@ self.addEventListener("fetch", (event) => {
 // Python worker, and a Stop in the lab interrupts Python at once (Pyodide's interrupt buffer)
 // instead of ending the worker. A static host such as GitHub Pages can't send these headers; the
 // service worker can. Everything the page loads is its own origin's, so nothing is blocked.
+// (boot.mjs reads them too: an answer with them comes from here, so the memory snapshot is here.)
 function isolated(response) {
   if (response.type !== "basic" && response.type !== "default") return response;
   const headers = new Headers(response.headers);
