@@ -91,7 +91,8 @@ HANGING_STORAGE = "/hanging-storage/"  # the site again, its page given an Index
 class WalkHandler(Handler):
     """The site, as the walk needs it: each file it sends noted in `sent` ((path, bytes), in
     order), the paths in `refused` answered 404, and under HANGING_STORAGE the same site with an
-    IndexedDB whose open never answers (a known Safari failure) and no service worker."""
+    IndexedDB whose open never answers (a known Safari failure) and no service worker. (On the
+    prototype: WebKit hands the page a new `indexedDB` object after a while.)"""
     sent, refused = [], set()
 
     def send_header(self, keyword, value):
@@ -105,7 +106,7 @@ class WalkHandler(Handler):
             return self.send_error(404)
         if path == HANGING_STORAGE:
             page = Path(self.directory, "index.html").read_bytes().replace(b"<head>", b"<head><script>"
-                b"indexedDB.open = () => ({}); navigator.serviceWorker.register = () => new Promise(() => {});"
+                b"IDBFactory.prototype.open = () => ({}); navigator.serviceWorker.register = () => new Promise(() => {});"
                 b"</script>", 1)
             return send(200, "text/html; charset=utf-8", page)(self)
         if path.startswith(HANGING_STORAGE):
