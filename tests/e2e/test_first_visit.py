@@ -87,8 +87,10 @@ def test_a_first_visit_on_a_slow_link_moves_under_6_mb_and_fetches_each_file_onc
 
 def run_importing_edit(page, tmp_path):
     page.get_by_test_id("pace").fill("0")
-    if page.get_by_test_id("lab").get_attribute("data-editor") is None:  # (a restored edit opens the lab itself)
+    if page.get_by_test_id("lab-open").is_visible():
         open_lab(page)
+    else:  # (an edit in the address opens the lab itself)
+        page.wait_for_function("document.querySelector('[data-testid=lab]').dataset.editor === 'codemirror'")
     use_file(page, tmp_path, "importing.py", IMPORTING)
     return run_lab(page)
 
