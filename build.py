@@ -282,7 +282,7 @@ def seal(dist, precache):
     build_id = digest.hexdigest()[:16]
     # Under the URLs the page asks for (the manifest's carry a version): the service worker's
     # request then finds what the first visit downloaded in the HTTP cache. index.html is "./".
-    asked_as = {url.split("?")[0]: url for url in manifest_urls(manifest)}
+    asked_as = {url.split("?")[0]: url for url in versioned_urls(manifest)}
     precache = {"./": sha256["index.html"],
                 **{asked_as.get(name, name): sha256[name] for name in files if name != "index.html"}}
     (dist / "precache.json").write_text(json.dumps(precache, indent=1) + "\n")
@@ -292,11 +292,11 @@ def seal(dist, precache):
     return build_id
 
 
-def manifest_urls(manifest):
-    """Every URL in manifest.json (they are relative to the page; some end in ?v=HASH)."""
+def versioned_urls(manifest):
+    """The URLs in manifest.json that name a file with its version (versioned())."""
     if isinstance(manifest, dict):
-        return [url for value in manifest.values() for url in manifest_urls(value)]
-    return [manifest] if isinstance(manifest, str) and "." in manifest.split("/")[-1] else []
+        return [url for value in manifest.values() for url in versioned_urls(value)]
+    return [manifest] if "?v=" in manifest else []
 
 
 def make_world_readable(directory):

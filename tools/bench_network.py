@@ -12,7 +12,8 @@ import statistics
 import time
 from pathlib import Path
 
-from tools.serving import GzipHandler, serve_in_background
+from tools.browser import emulate_network, poll
+from tools.serving import GzipHandler, LoggingSent, before_the_service_worker, serve_in_background
 
 BARE_BOOT = Path(__file__).resolve().parent / "bare_boot"
 
@@ -24,14 +25,8 @@ LINKS = {
 }
 
 
-class CountingGzipHandler(GzipHandler):
-    """GzipHandler counting the body bytes it sends, request by request; /__bare/ is the yardstick page."""
-    sent = []  # (path, bytes), in order; a fresh list per server
-
-    def send_header(self, keyword, value):
-        if keyword == "Content-Length":
-            type(self).sent.append((self.path.split("?")[0], int(value)))
-        super().send_header(keyword, value)
+class CountingGzipHandler(LoggingSent, GzipHandler):
+    """GzipHandler noting what it sends; /__bare/ is the yardstick page."""
 
     def translate_path(self, path):
         if path.startswith("/__bare/"):
@@ -39,40 +34,18 @@ class CountingGzipHandler(GzipHandler):
         return super().translate_path(path)
 
 
-def emulate(context, page, link):
-    mbits, latency, _ = LINKS[link]
-    if mbits is None:
-        return
-    cdp = context.new_cdp_session(page)
-    cdp.send("Network.enable")
-    cdp.send("Network.emulateNetworkConditions", {
-        "offline": False, "latency": latency,
-        "downloadThroughput": mbits * 1e6 / 8, "uploadThroughput": mbits * 1e6 / 8})
-
-
-def poll(page, expression, timeout=300):
-    """Wait until expression is true, polling from Python (cheap next to a throttled load)."""
-    deadline = time.perf_counter() + timeout
-    while not page.evaluate(expression):
-        if time.perf_counter() > deadline:
-            raise TimeoutError(expression)
-        time.sleep(0.02)
-
-
 def visit(browser, handler, url, link, first_name):
     """One first visit with an empty cache: (bytes to Ready, seconds to Ready, seconds to the first name)."""
     context = browser.new_context()
     page = context.new_page()
-    emulate(context, page, link)
+    mbits, latency, _ = LINKS[link]
+    emulate_network(page, mbits, latency)
     handler.sent.clear()
     start = time.perf_counter()
     page.goto(url)
-    poll(page, "['ready', 'failed'].includes(document.body.dataset.state)")
+    poll(page, "['ready', 'failed'].includes(document.body.dataset.state)", timeout=300)
     ready = time.perf_counter() - start
-    # (Noted as each answer starts: stop at sw.js, which the page registers at Ready; the offline
-    # copy's first downloads may start before this loop sees Ready.)
-    paths = [path for path, _ in handler.sent]
-    sent = sum(size for _, size in handler.sent[:paths.index("/sw.js") if "/sw.js" in paths else None])
+    sent = sum(size for _, size in before_the_service_worker(handler.sent))
     if page.evaluate("document.body.dataset.state") == "failed":
         raise RuntimeError(f"{url} failed to load")
     name = None

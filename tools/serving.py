@@ -48,6 +48,25 @@ class Handler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+class LoggingSent:
+    """A handler mixin noting each file it sends in full, as its answer starts: `sent`, a list of
+    (path, bytes) in order (give each server a subclass with a list of its own)."""
+    sent = []
+
+    def send_header(self, keyword, value):
+        if keyword == "Content-Length":
+            self.sent.append((self.path.split("?")[0], int(value)))
+        super().send_header(keyword, value)
+
+
+def before_the_service_worker(sent):
+    """What a LoggingSent log holds before the page registered sw.js (it does at Ready): the
+    page's and its worker's own downloads, not the offline copy's, whose first answers may start
+    before a test or the benchmark sees Ready."""
+    paths = [path for path, _ in sent]
+    return sent[:paths.index("/sw.js")] if "/sw.js" in paths else list(sent)
+
+
 class GzipHandler(Handler):
     """Handler, gzipping what a static host gzips (GitHub Pages and nginx do): text, scripts,
     JSON and WebAssembly, for a client that accepts it. Files that are compressed already

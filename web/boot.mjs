@@ -2,15 +2,16 @@
 // (manifest.json). Nothing here knows the page's requests; the worker opens the Session.
 import { DownloadError, watchDownloads } from "./downloads.js";
 
-async function fetchBytes(url) {
-  return new Uint8Array(await (await fetch(url)).arrayBuffer());
+// url's bytes (from its early download, if it had one).
+export async function fetchBytes(url) {
+  return new Uint8Array(await (await fetchEarly(url)).arrayBuffer());
 }
 
 // What a first visit shows as soon as Python is up: the default dataset and the model trained at
 // build time. Their downloads start with Python's, not after it, and wait here (url → the
 // fetch's promise) for fetchEarly to take them.
 const early = new Map();
-let earlyStart, earlyLoaded; // (when they began; a promise of their end)
+let earlyLoaded; // (a promise of their end)
 
 // A fetch of url, or the one started while Python loaded (once: it is a download, not a cache).
 export function fetchEarly(url) {
@@ -22,7 +23,6 @@ export function fetchEarly(url) {
 
 function startEarly(manifest, base, optional) {
   const first = Object.values(manifest.datasets)[0];
-  earlyStart = performance.now();
   for (const path of [first, manifest.model?.checkpoint, manifest.model?.losses].filter(Boolean)) {
     const href = new URL(path, base).href;
     optional.add(href); // (a failure here is the request's to report, when the page asks for it)

@@ -1,7 +1,7 @@
 // The Python worker: loads Pyodide and the microgpt package (boot.mjs), and runs a
 // microgpt Session for the page. Its requests and replies are documented in python.js.
 // Settings reach Python only as call arguments, never as Python source.
-import { boot, fetchEarly } from "./boot.mjs";
+import { boot, fetchBytes, fetchEarly } from "./boot.mjs";
 import { DownloadError } from "./downloads.js";
 
 // Python computes in chunks, and between two the worker looks at its inbox, to hear a Stop. That
@@ -118,7 +118,7 @@ const methods = {
     let data = text ?? bytes;
     if (name !== undefined) {
       try {
-        data = new Uint8Array(await (await fetchEarly(new URL(manifest.datasets[name], base))).arrayBuffer());
+        data = await fetchBytes(new URL(manifest.datasets[name], base));
       } catch (error) {
         throw new BadInput(`it could not be downloaded (${error.message})`);
       }

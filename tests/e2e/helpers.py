@@ -5,13 +5,13 @@ serving a folder (as is, or through a handler that misbehaves on purpose).
 (tests/e2e is a package, so this module is `e2e.helpers`: tests/unit has a `helpers` of its own,
 which test_pyodide.py imports by that name.)"""
 import sys
-import time
 from pathlib import Path
 
 from microgpt.session import Session  # tests/conftest.py puts py/ on the path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))  # build.py and tools/, at the repo root
+from tools.browser import poll  # noqa: E402,F401  (for the tests)
 from tools.serving import Handler, serve_in_background, url_of  # noqa: E402,F401  (url_of: for the tests)
 
 STATUS = "[data-testid=status]"
@@ -52,21 +52,6 @@ def open_page(page, site_url, query=""):
 
 def wait_for_state(page, state, timeout=120_000):
     page.wait_for_function(f"document.body.dataset.state === '{state}'", timeout=timeout, polling=50)
-
-
-def poll(page, expression, timeout=120):
-    """Wait until expression (which may be a promise) is truthy, across the page's reloads.
-    (wait_for_function takes a promise for a truthy answer at once.)"""
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            if page.evaluate(expression):
-                return
-        except Exception as error:  # (the page navigated mid-question: ask again)
-            if "context was destroyed" not in str(error) and "navigat" not in str(error):
-                raise
-        assert time.monotonic() < deadline, f"never true: {expression}"
-        page.wait_for_timeout(100)
 
 
 def train(page, timeout=120_000):

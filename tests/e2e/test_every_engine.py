@@ -14,6 +14,7 @@ import pytest
 
 import build
 from tools import engines
+from tools.serving import LoggingSent
 
 from .helpers import ROOT, SMALL, Handler, cpython_names, cpython_session, send, start_server, url_of
 from .test_first_visit import IMPORTING
@@ -88,17 +89,12 @@ BINARY_DATA = packed(b"ann\nbo\0b\n")  # (a dataset in a link, with a NUL byte: 
 HANGING_STORAGE = "/hanging-storage/"  # the site again, its page given an IndexedDB that never answers
 
 
-class WalkHandler(Handler):
+class WalkHandler(LoggingSent, Handler):
     """The site, as the walk needs it: each file it sends noted in `sent` ((path, bytes), in
     order), the paths in `refused` answered 404, and under HANGING_STORAGE the same site with an
     IndexedDB whose open never answers (a known Safari failure) and no service worker. (On the
     prototype: WebKit hands the page a new `indexedDB` object after a while.)"""
-    sent, refused = [], set()
-
-    def send_header(self, keyword, value):
-        if keyword == "Content-Length":
-            self.sent.append((self.path.split("?")[0], int(value)))
-        super().send_header(keyword, value)
+    refused = set()
 
     def do_GET(self):
         path = self.path.split("?")[0]

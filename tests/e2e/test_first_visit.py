@@ -10,7 +10,8 @@ from microgpt import lab
 from .helpers import cpython_session, open_page, poll, start_server, url_of, wait_for_state
 from .test_lab import open_lab, run_lab, use_file
 from .test_offline import EXPECTED_NAMES, load_phases, reload_through_the_service_worker
-from tools.serving import GzipHandler
+from tools.browser import emulate_network
+from tools.serving import GzipHandler, LoggingSent, before_the_service_worker
 
 MB = 1e6
 WHOLE_STDLIB = "python_stdlib.zip"
@@ -22,34 +23,11 @@ IMPORTING = lab.preset("greedy").replace(
     "    name = []\n", "    name = []\n    temperature = float(fractions.Fraction(statistics.mean([temperature])))\n", 1)
 
 
-def recording_server(directory, handler=GzipHandler):
-    """A server of directory (gzipping, unless told another handler) that notes each file it
-    sends in full: (server, [(path, bytes), …] in order)."""
-    class Recording(handler):
-        sent = []
-
-        def send_header(self, keyword, value):
-            if keyword == "Content-Length":
-                type(self).sent.append((self.path.split("?")[0], int(value)))
-            super().send_header(keyword, value)
-    return start_server(directory, Recording), Recording.sent
-
-
-def until_the_service_worker(sent):
-    """What the page and its worker fetched: all before sw.js, which the page registers at Ready.
-    (A file is noted as its answer starts: the offline copy's first files may be noted before
-    the test sees Ready.)"""
-    paths = [path for path, _ in sent]
-    return sent[:paths.index("/sw.js")] if "/sw.js" in paths else list(sent)
-
-
-def throttle(page, mbits, latency_ms):
-    cdp = page.context.new_cdp_session(page)
-    cdp.send("Network.enable")
-    cdp.send("Network.emulateNetworkConditions", {"offline": False, "latency": latency_ms,
-                                                  "downloadThroughput": mbits * MB / 8,
-                                                  "uploadThroughput": mbits * MB / 8})
-    return cdp
+def recording_server(directory):
+    """A server of directory, gzipping, that notes each file it sends in full: (server, [(path,
+    bytes), …] in order)."""
+    recording = type("Recording", (LoggingSent, GzipHandler), {"sent": []})
+    return start_server(directory, recording), recording.sent
 
 
 def cached(path):
@@ -58,10 +36,10 @@ def cached(path):
 
 def test_a_first_visit_on_a_slow_link_moves_under_6_mb_and_fetches_each_file_once(page, dist):
     server, sent = recording_server(dist)
-    cdp = throttle(page, 20, 40)
+    cdp = emulate_network(page, 20, 40)
     page.goto(url_of(server))  # (the bare address: the service worker's copy of "./" is then this one)
     wait_for_state(page, "ready")
-    before_ready = until_the_service_worker(sent)
+    before_ready = before_the_service_worker(sent)
     assert sum(size for _, size in before_ready) <= 6 * MB, before_ready
     assert load_phases(page)["snapshot"] is False  # (on this link the snapshot would cost more than it saves)
     fetched = {path for path, _ in before_ready}
@@ -76,8 +54,7 @@ def test_a_first_visit_on_a_slow_link_moves_under_6_mb_and_fetches_each_file_onc
     wait_for_state(page, "ready")
     assert page.get_by_test_id("sample").all_inner_texts() == EXPECTED_NAMES
     # The offline copy, on a fast link again: what the visit has is revalidated, not downloaded again.
-    cdp.send("Network.emulateNetworkConditions", {"offline": False, "latency": 0, "downloadThroughput": -1,
-                                                  "uploadThroughput": -1})
+    emulate_network(page, cdp=cdp)
     poll(page, cached("snapshot.bin.gz") + f" && {cached('pyodide-314.0.7/' + WHOLE_STDLIB)}")
     server.shutdown()
     server.server_close()
