@@ -8,8 +8,8 @@
 dist/ holds everything the page needs, so it works from any sub-path of any static host and
 fetches nothing from a CDN: web/ (its modules bundled by esbuild into the page's script and the
 worker's), the settings table of py/microgpt/settings.py, the built-in datasets
-(data/datasets.json), our wheel built from py/, Pyodide's runtime files, a cut-down standard
-library compiled from Pyodide's own, the lab's editor (CodeMirror, bundled by esbuild from the
+(data/datasets.json), Pyodide's runtime files, the zip Python starts with (the standard
+modules the page needs and our package, py/microgpt, compiled), the lab's editor (CodeMirror, bundled by esbuild from the
 npm packages package-lock.json pins), a memory snapshot and the default model trained at build
 time. Downloads are pinned by hash and cached in .cache/ and node_modules/, so a second build
 needs no network. Standard library only.
@@ -19,7 +19,6 @@ import argparse
 import base64
 import hashlib
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -42,13 +41,6 @@ PYODIDE_INTEGRITY = "sha512-0YvXxEhfEdpLfb/XkM2BFAeMROq0iMUX2bzzH9pOttyMcWkwq+Hb
 PYODIDE_FILES = ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json")
 PYODIDE_DIR = f"pyodide-{PYODIDE_VERSION}/"
 
-# A pure-Python wheel from PyPI, pinned by sha256: py/'s build backend, cached so that pip
-# builds our wheel with no network.
-FLIT_CORE = ("flit_core", "3.12.0", "e7a0304069ea895172e3c7bb703292e992c5d1555dd1233ab7b5621b5b69e62c")
-
-# A fixed wheel timestamp makes our wheel byte-identical for identical sources, so its
-# cache-busting hash in the manifest only changes when the code does.
-SOURCE_DATE_EPOCH = "315532800"  # 1980-01-01, the earliest date a zip file can hold
 
 class BuildError(Exception):
     """A failure with a message for the user, shown without a traceback."""
@@ -97,19 +89,6 @@ def pyodide_tarball():
     return verify(tarball, algorithm, expected, lambda digest: base64.b64encode(digest.digest()).decode())
 
 
-def pinned_wheel(name, version, sha256, *pip_args):
-    """A pure-Python wheel from .cache/wheels/ or else PyPI, checked against its sha256."""
-    wheel = CACHE / "wheels" / f"{name}-{version}-py3-none-any.whl"
-    if not wheel.exists():
-        print(f"downloading {name}=={version} (pip download)…")
-        wheel.parent.mkdir(parents=True, exist_ok=True)
-        run([sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
-             "--disable-pip-version-check", *pip_args, "-d", str(wheel.parent), f"{name}=={version}"])
-        if not wheel.exists():
-            raise BuildError(f"pip download of {name}=={version} did not give {wheel.name}")
-    return verify(wheel, "sha256", sha256)
-
-
 # ---- the pieces of dist/ ----
 
 def copy_pyodide(dest):
@@ -121,20 +100,10 @@ def copy_pyodide(dest):
                 shutil.copyfileobj(source, target)
 
 
-def build_our_wheel(dest):
-    """Build the microgpt wheel from py/ with pip, offline: its build backend comes from .cache/."""
-    pinned_wheel(*FLIT_CORE)
-    with tempfile.TemporaryDirectory() as tmp:
-        run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-index", "--disable-pip-version-check",
-             "--find-links", str(CACHE / "wheels"), "-w", tmp, str(ROOT / "py")],
-            env={**os.environ, "SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH})
-        [wheel] = Path(tmp).glob("*.whl")
-        return Path(shutil.copy2(wheel, dest))
-
-
-def make_stdlib(out):
-    """The cut-down standard library the page starts Python with (tools/make_stdlib.mjs, in Node)."""
-    run(["node", str(ROOT / "tools" / "make_stdlib.mjs"), str(DIST), str(out)])
+def make_core(out):
+    """The zip the page starts Python with: the standard modules it needs and our package,
+    compiled (tools/make_core.mjs, in Node)."""
+    run(["node", str(ROOT / "tools" / "make_core.mjs"), str(DIST), str(ROOT / "py" / "microgpt"), str(out)])
     return out
 
 
@@ -205,8 +174,8 @@ def bundle_editor(out):
 def versioned(path):
     """A relative URL with the file's hash as a query, so a changed file is never a stale cache hit.
 
-    Used for files whose name does not change with their content (our wheel keeps its version
-    while the code changes). fetch ignores the query when naming the file.
+    Used for files whose name does not change with their content (python-core.zip is named the
+    same whatever our package holds). fetch ignores the query when naming the file.
     """
     return f"{path.relative_to(DIST).as_posix()}?v={file_digest(path, 'sha256').hexdigest()[:16]}"
 
@@ -243,23 +212,16 @@ def build():
                 for name, entry in builtin_datasets().items()}
     bundle_editor(DIST / "lab" / "editor.js")  # (over the unbundled source copied with web/)
     copy_pyodide(DIST / PYODIDE_DIR)
-    wheels = DIST / "wheels"
-    wheels.mkdir()
-    ours = build_our_wheel(wheels)
     # Every path is relative to the page, so dist/ works from any sub-path.
-    manifest = {
-        "pyodide": PYODIDE_DIR,
-        "wheel": versioned(ours),
-        "datasets": datasets,
-    }
+    manifest = {"pyodide": PYODIDE_DIR, "datasets": datasets}
     (DIST / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
-    manifest["stdlib"] = versioned(make_stdlib(DIST / "stdlib-core.zip"))
+    manifest["core"] = versioned(make_core(DIST / "python-core.zip"))
     (DIST / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
     manifest["snapshot"] = versioned(make_snapshot(DIST / "snapshot.bin.gz"))
     manifest["model"] = train_default_run(DIST / "models")
     (DIST / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
     seal(DIST, precache=[name for name, entry in builtin_datasets().items()][0])
-    print(f"built {DIST.relative_to(ROOT)}/ ({ours.name})")
+    print(f"built {DIST.relative_to(ROOT)}/")
     return DIST
 
 
@@ -300,8 +262,8 @@ def versioned_urls(manifest):
 
 
 def make_world_readable(directory):
-    """Files 0644 and folders 0755, whatever the umask or pip gave them (pip's temporary wheel
-    is 0600): a dist/ uploaded with its permissions kept must not answer 403."""
+    """Files 0644 and folders 0755, whatever the umask gave them: a dist/ uploaded with its
+    permissions kept must not answer 403."""
     directory.chmod(0o755)
     for path in directory.rglob("*"):
         path.chmod(0o755 if path.is_dir() else 0o644)

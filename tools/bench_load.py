@@ -135,12 +135,12 @@ def table(load):
         "| measure | value |",
         "|---|---|",
         f"| Browser: cold load to Ready, snapshot (target ≤ 1.5 s) | {load['cold']:.2f} s |",
-        f"| … worker: manifest / scripts / Python restored | {phases['manifest']} / {phases['scripts']} / "
-        f"{phases['python ready']} ms |",
-        f"| … page: Python ready / dataset / the built model opened and Ready | {phases['python requested']} / "
-        f"{phases['dataset']} / {phases['ready']} ms |",
+        f"| … ms from the page's start: manifest / Pyodide's scripts / Python restored | {phases['manifest']} / "
+        f"{phases['scripts']} / {phases['python ready']} ms |",
+        f"| … then: the page hears Python is ready / dataset / the built model opened and Ready | "
+        f"{phases['python requested']} / {phases['dataset']} / {phases['ready']} ms |",
         f"| Browser: cold load to Ready, plain boot (no snapshot) | {load['plain']:.2f} s |",
-        f"| … worker: Pyodide booted / wheel unpacked | {plain['python']} / {plain['python ready']} ms |",
+        f"| … ms from the page's start: Python booted / Ready | {plain['python ready']} / {plain['ready']} ms |",
         f"| Browser: warm load to Ready, service worker (target ≤ 1.0 s) | {load['warm']:.2f} s |",
         f"| Browser: time to first name, cold, default run (target ≤ 4.5 s) | {load['first name']:.2f} s |",
         f"| Browser: time to first name, cold, no training (the model built in) | {load['first name untrained']:.2f} s |",

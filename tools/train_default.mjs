@@ -13,8 +13,8 @@ const [distDir, datasetFile, checkpointOut, lossesOut] = process.argv.slice(2);
 const manifest = JSON.parse(readFileSync(path.join(distDir, "manifest.json"), "utf8"));
 const indexURL = path.join(path.resolve(distDir), manifest.pyodide);
 const { loadPyodide } = await import(path.join(indexURL, "pyodide.mjs"));
-const pyodide = await loadPyodide({ indexURL });
-pyodide.unpackArchive(new Uint8Array(readFileSync(path.join(distDir, manifest.wheel.split("?")[0]))), "wheel");
+// (from the zip the page starts with: tools/make_core.mjs)
+const pyodide = await loadPyodide({ indexURL, stdLibURL: path.join(distDir, manifest.core.split("?")[0]) });
 pyodide.globals.set("dataset", new Uint8Array(readFileSync(datasetFile)));
 // The dataset goes in as a value (a Uint8Array), never as Python source.
 const [checkpoint, losses] = pyodide.runPython(`

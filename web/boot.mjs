@@ -1,6 +1,7 @@
 // Starting Python in the worker (worker.mjs): Pyodide and our package, from the build's files
 // (manifest.json). Nothing here knows the page's requests; the worker opens the Session.
 import { DownloadError, watchDownloads } from "./downloads.js";
+import { unpackSnapshot } from "./snapshot-file.js";
 
 // url's bytes (from its early download, if it had one).
 export async function fetchBytes(url) {
@@ -34,11 +35,11 @@ function startEarly(manifest, base, optional) {
   earlyLoaded.catch(() => {});
 }
 
-// Load Python and our package: the manifest, Pyodide (booted from the cut-down standard library
-// build.py made, or restored from the build's memory snapshot once it is cached), our wheel
-// unpacked, and when each phase ended. Every download is watched (downloads.js): the page sees
-// bytes arrive, and the first one that fails ends loading with its reason, instead of leaving
-// Pyodide to wait for it.
+// Load Python and our package: the manifest, then Pyodide, booted from the zip build.py made (the
+// standard modules the page needs and our package, compiled: tools/make_core.mjs) or restored
+// from the build's memory snapshot where that pays, and when each phase ended. Every download is
+// watched (downloads.js): the page sees bytes arrive, and the first one that fails ends loading
+// with its reason, instead of leaving Pyodide to wait for it.
 export async function boot(base, emit) {
   // A failed download is reported once, through the race below; Pyodide may leave its own
   // promise of it unawaited, which is no news.
@@ -49,32 +50,37 @@ export async function boot(base, emit) {
 }
 
 async function bootPython(base, emit, optional) {
-  const started = performance.now(), phases = {};
-  const phase = (name) => (phases[name] = Math.round(performance.now() - started));
+  // (when each phase ended, on the wall clock: the page puts them on its own; see actions/load.js)
+  const phases = {}, how = {}; // (how: from the snapshot or not, and the link's speed, for the benchmark)
+  const phase = (name) => (phases[name] = performance.timeOrigin + performance.now());
   // The one file whose name never changes with its content; all it points at is versioned.
   const answer = await fetch(new URL("manifest.json", base), { cache: "no-cache" });
   const manifest = await answer.json();
   phase("manifest");
   startEarly(manifest, base, optional);
-  const wheel = fetchBytes(new URL(manifest.wheel, base)); // meanwhile
-  wheel.catch(() => {}); // (a failure is the download watch's to report)
   emit({ type: "status", text: "Loading Python (Pyodide)…" });
   const pyodideURL = new URL(manifest.pyodide, base);
-  const script = importScript(new URL("pyodide.mjs", pyodideURL));
-  const snapshot = chooseSnapshot(manifest, base, phases, script, fromServiceWorker(answer));
-  const { loadPyodide } = await script;
+  // Pyodide's two scripts at once: it would import its runtime (pyodide.asm.mjs) only once its
+  // loader is in and has started the downloads that matter most (pyodide.asm.wasm, the zip):
+  // createPyodideModule is how it takes the runtime instead, when it needs it.
+  const [loader, runtime] = ["pyodide.mjs", "pyodide.asm.mjs"].map((name) => importScript(new URL(name, pyodideURL)));
+  runtime.catch(() => {}); // (loadPyodide's to report)
+  const createPyodideModule = async (settings) => (await runtime).default(settings);
+  // The snapshot, where it pays, comes (and unpacks) from the moment that is known.
+  const snapshot = chooseSnapshot(manifest, base, how, loader, fromServiceWorker(answer));
+  const unpacking = snapshot.then(async (url) => url && (optional.add(url.href), unpackSnapshot(await fetch(url))));
+  unpacking.catch(() => {}); // (bootFromSnapshot's to report)
+  const { loadPyodide } = await loader;
   phase("scripts");
-  const options = { indexURL: pyodideURL.href, stdLibURL: new URL(manifest.stdlib, base).href };
-  const snapshotURL = await snapshot;
-  let pyodide = snapshotURL && await bootFromSnapshot(loadPyodide, options, snapshotURL, optional);
-  phases.snapshot = Boolean(pyodide);
+  const options = { indexURL: pyodideURL.href, stdLibURL: new URL(manifest.core, base).href, createPyodideModule };
+  let pyodide = (await snapshot) && await bootFromSnapshot(loadPyodide, options, unpacking);
+  how.snapshot = Boolean(pyodide);
   if (!pyodide) pyodide = await loadPyodide(options);
   phase("python");
-  pyodide.unpackArchive(await wheel, "wheel");
   const whole = new URL("python_stdlib.zip", pyodideURL).href;
   pyodide.pyimport("microgpt.lazy_stdlib").install(() => downloadNow(whole));
   phase("python ready");
-  return { pyodide, manifest, phases };
+  return { pyodide, manifest, phases, how };
 }
 
 // A script of Pyodide's, imported; a missing or mistyped one is named (an import only says it failed).
@@ -98,11 +104,11 @@ async function importScript(script) {
 const FAST_LINK = 5e6; // bytes/s, 40 Mbit/s; a sample this small reads low (loopback: 8 to 90 MB/s)
 const LINK_WAIT_MS = 25;
 
-async function chooseSnapshot(manifest, base, phases, script, cached) {
+async function chooseSnapshot(manifest, base, how, loader, cached) {
   if (!manifest.snapshot) return null;
   const url = new URL(manifest.snapshot, base);
   if (cached) return url;
-  await script.catch(() => {});
+  await loader.catch(() => {});
   const late = new Promise((resolve) => setTimeout(resolve, LINK_WAIT_MS, "late"));
   if ((await Promise.race([earlyLoaded.catch(() => "late"), late])) === "late") return null;
   const timings = [...early.keys()].map((href) => performance.getEntriesByName(href).at(-1));
@@ -110,7 +116,7 @@ async function chooseSnapshot(manifest, base, phases, script, cached) {
   const bytes = timings.reduce((sum, timing) => sum + (timing.encodedBodySize || timing.decodedBodySize), 0);
   const ms = Math.max(...timings.map((t) => t.responseEnd)) - Math.min(...timings.map((t) => t.responseStart));
   const speed = bytes / Math.max(ms, 1) * 1000;
-  phases.link = Math.round(speed / 1e6); // (MB/s, for the benchmark)
+  how.link = Math.round(speed / 1e6); // (MB/s)
   return speed >= FAST_LINK ? url : null;
 }
 
@@ -120,23 +126,26 @@ async function chooseSnapshot(manifest, base, phases, script, cached) {
 const fromServiceWorker = (response) => response.headers.get("Cross-Origin-Embedder-Policy") === "require-corp";
 
 // Python as build.py left it: booted, our package imported, the default model's kernels
-// compiled (tools/make_snapshot.mjs), restored from a memory snapshot in well under a second.
-// The files of our wheel are not in a memory snapshot: they are unpacked again. Any failure
-// (a missing, damaged or mismatched snapshot) returns null: the plain boot takes over.
-async function bootFromSnapshot(loadPyodide, options, url, optional) {
-  optional.add(url.href);
+// compiled (tools/make_snapshot.mjs), restored from a memory snapshot in a fraction of a second.
+// Any failure (a missing, damaged or mismatched snapshot) returns null: the plain boot takes over.
+async function bootFromSnapshot(loadPyodide, options, unpacking) {
+  // Pyodide makes Python's runtime only once it has the snapshot, for its length: it has that
+  // as soon as the snapshot's first bytes are in. The runtime is made meanwhile, and the memory
+  // is restored from the snapshot once it is whole.
+  const whole = unpacking.then(({ whole }) => whole);
+  whole.catch(() => {}); // (loadPyodide's to report)
+  const createPyodideModule = async (settings) => {
+    const runtime = await options.createPyodideModule(settings);
+    await whole;
+    return runtime;
+  };
   try {
-    return await loadPyodide({ ...options, _loadSnapshot: gunzip(fetch(url)) });
+    return await loadPyodide({ ...options, createPyodideModule, _loadSnapshot: unpacking.then(({ memory }) => memory) });
   } catch (error) {
     console.warn(`microgpt: the memory snapshot could not be used (${error.message || error}); starting ` +
       "Python the plain way.");
     return null;
   }
-}
-
-async function gunzip(response) {
-  const body = (await response).body.pipeThrough(new DecompressionStream("gzip"));
-  return new Uint8Array(await new Response(body).arrayBuffer());
 }
 
 // The whole standard library, for microgpt/lazy_stdlib.py: an import waits for it, so this

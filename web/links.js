@@ -4,6 +4,10 @@
 
 export const MAX_LINK_DATA_BYTES = 32 * 1024; // compressed; a longer link breaks in some places
 
+// The link in the address (its query and fragment), null for a bare address: what the page was
+// opened with, and what a reload opens.
+export const addressLink = () => (location.search || location.hash ? location.search + location.hash : null);
+
 // bytes → base64url of their deflate-raw compression.
 export async function packData(bytes) {
   const compressed = await collect(new Blob([bytes]).stream().pipeThrough(new CompressionStream("deflate-raw")));

@@ -10,7 +10,7 @@ import { mountLesson } from "./panels/lesson.js";
 import { SECTIONS } from "./actions/lesson.js";
 import { mountDataset } from "./panels/dataset.js";
 import { mountModel } from "./panels/model.js";
-import { MAX_CODE_BYTES, codeInFragment, dataInFragment, unpackData } from "./links.js";
+import { MAX_CODE_BYTES, addressLink, codeInFragment, dataInFragment, unpackData } from "./links.js";
 import { registerServiceWorker } from "./offline.js";
 import { TAB, onOtherTabSave } from "./storage.js";
 import { mountStatus } from "./panels/status.js";
@@ -103,7 +103,7 @@ async function linkedCode() {
 await linkedCode();
 const source = await linkedSource();
 store.update({ message: problems.join("\n") });
-const link = location.search || location.hash ? location.search + location.hash : null;
+const link = addressLink();
 // A link to a run of other settings, or another dataset, is for training that one: the model
 // trained at build time is the default run only.
 const defaultRun = [...TRAIN_SETTINGS, "dataset"].every((name) => values[name] === SETTINGS[name].default)

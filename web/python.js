@@ -14,7 +14,9 @@
 //                                       (message: a sentence or two; details: the technical part)
 //
 // Methods, their args → their result, and [their events]:
-//   load {interrupt}                    → {datasets: the built-in datasets' names, phases,
+//   load {interrupt}                    → {datasets: the built-in datasets' names, phases (when
+//                                          each ended, ms on the wall clock), how ({snapshot:
+//                                          restored from it, link: MB/s measured}),
 //                                          interruptible}; interrupt: an Int32Array on a
 //                                          SharedArrayBuffer (where the page is cross-origin
 //                                          isolated), Pyodide's interrupt buffer, or null

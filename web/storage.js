@@ -103,10 +103,13 @@ export async function save(record) {
   return dropped;
 }
 
-// Forget this tab's record (and the page's old single record).
-export const forget = () => run("readwrite", (store) => {
+// Forget what a reload of this address would restore (loadSaved): this tab's record, and every
+// record saved for the address's link (null: none), whichever tab saved it; and the page's old
+// single record.
+export const forget = (link) => run("readwrite", (store) => {
   store.delete(KEY);
   store.delete(OLD_KEY);
+  if (link) all(store, (records) => records.filter((record) => record.value.link === link).forEach((record) => store.delete(record.key)));
 });
 
 // listener({step}) when another tab saves its model.

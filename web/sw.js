@@ -22,7 +22,7 @@ self.addEventListener("install", (event) => {
       await Promise.all(Object.entries(files).map(async ([file, sha256]) => {
         const response = await ofThisBuild(file, sha256);
         if (file === "./") await cache.put("index.html", response.clone()); // (the page by its other name)
-        await cache.put(file, response);
+        await cache.put(file, file.split("?")[0].endsWith(".gz") ? gunzipped(response) : response);
       }));
     } catch (error) {
       await caches.delete(CACHE); // all, or none
@@ -45,6 +45,14 @@ async function ofThisBuild(file, sha256) {
     }
   }
   throw new Error(`${file}: the server has another file than this build's`);
+}
+
+// A gzipped file (the memory snapshot) is kept unpacked: a later visit reads it without the work
+// of unpacking it (boot.mjs takes it either way).
+function gunzipped(response) {
+  const headers = new Headers(response.headers);
+  headers.delete("Content-Length");
+  return new Response(response.body.pipeThrough(new DecompressionStream("gzip")), { headers });
 }
 
 const hex = (buffer) => Array.from(new Uint8Array(buffer), (byte) => byte.toString(16).padStart(2, "0")).join("");
@@ -71,12 +79,12 @@ self.addEventListener("fetch", (event) => {
   event.respondWith((async () => {
     const cache = await caches.open(CACHE);
     const cached = await cache.match(request, { ignoreSearch: true });
-    if (cached) return isolated(cached);
+    if (cached) return withHeaders(request, cached);
     const response = await fetch(request);
     if (response.ok && response.type === "basic") {
       cache.put(request, response.clone()).catch(() => {}); // (a full disk only costs the offline copy)
     }
-    return isolated(response);
+    return withHeaders(request, response);
   })());
 });
 
@@ -84,7 +92,16 @@ self.addEventListener("fetch", (event) => {
 // Python worker, and a Stop in the lab interrupts Python at once (Pyodide's interrupt buffer)
 // instead of ending the worker. A static host such as GitHub Pages can't send these headers; the
 // service worker can. Everything the page loads is its own origin's, so nothing is blocked.
-// (boot.mjs reads them too: an answer with them comes from here, so the memory snapshot is here.)
+// They go only where they matter: on the page and its workers, and on the manifest (boot.mjs
+// reads them there: an answer with them comes from here, so the memory snapshot is here). A
+// response given new headers streams through this worker's thread, several times slower than
+// one handed on as the cache has it: Python's runtime and its snapshot are handed on.
+function withHeaders(request, response) {
+  const wanted = request.mode === "navigate" || request.destination === "worker" ||
+    new URL(request.url).pathname.endsWith("/manifest.json");
+  return wanted ? isolated(response) : response;
+}
+
 function isolated(response) {
   if (response.type !== "basic" && response.type !== "default") return response;
   const headers = new Headers(response.headers);

@@ -72,10 +72,10 @@ const methods = {
   // Python and our package (boot.mjs), and a Session; with an interrupt buffer, where the page
   // can share one, for the lab's Stop.
   async load({ interrupt }, emit) {
-    let pyodide, phases;
+    let pyodide, phases, how;
     loadNews.emit = emit;
     loadNews.held.splice(0).forEach(emit);
-    ({ pyodide, manifest, phases } = await booting);
+    ({ pyodide, manifest, phases, how } = await booting);
     const sessionModule = pyodide.pyimport("microgpt.session");
     take = sessionModule.take;
     session = sessionModule.Session();
@@ -83,7 +83,7 @@ const methods = {
       interruptBuffer = interrupt;
       pyodide.setInterruptBuffer(interrupt); // (2, SIGINT, raises KeyboardInterrupt within ~50 bytecodes)
     }
-    return { datasets: Object.keys(manifest.datasets), phases, interruptible: Boolean(interrupt) };
+    return { datasets: Object.keys(manifest.datasets), phases, how, interruptible: Boolean(interrupt) };
   },
 
   describe: (settings) => call(session.describe, settings),

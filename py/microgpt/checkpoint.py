@@ -94,17 +94,26 @@ _HEAD = re.compile(r'\s*\{\s*"format"\s*:\s*"([^"\\]{0,64})"')
 
 def _depth(text):
     """How deeply the JSON text's arrays and objects nest (brackets inside strings don't count),
-    found without parsing: a parser would recurse as deep as the nesting goes. The string pattern
-    is possessive (*+, ++): it never backtracks, so a long string costs no memory to skip."""
-    depth = deepest = 0
-    for token in re.finditer(r'"(?:[^"\\]++|\\.)*+(?:"|\Z)|[\[\]{}]', text):  # (unterminated: to the end)
-        bracket = text[token.start()]  # (not token.group(): a long string would be copied)
-        if bracket in "[{":
+    found without parsing: a parser would recurse as deep as the nesting goes. It jumps from one
+    bracket or quote to the next (numbers, most of a checkpoint, are skipped at C speed), and over
+    each string whole; the string pattern is possessive (*+, ++): it never backtracks, so a long
+    string costs no memory to skip."""
+    depth = deepest = position = 0
+    while token := _STRUCTURE.search(text, position):
+        mark = text[token.start()]
+        position = token.end()
+        if mark == '"':
+            position = _STRING_REST.match(text, position).end()  # (unterminated: to the end)
+        elif mark in "[{":
             depth += 1
             deepest = max(deepest, depth)
-        elif bracket in "]}":
+        else:
             depth -= 1
     return deepest
+
+
+_STRUCTURE = re.compile(r'[\[\]{}"]')
+_STRING_REST = re.compile(r'(?:[^"\\]++|\\.)*+(?:"|\Z)')
 
 
 def _reject_constant(name):

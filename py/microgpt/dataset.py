@@ -5,6 +5,7 @@ and one extra token, BOS, marks where a document begins and ends.
 """
 import hashlib
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -27,8 +28,7 @@ def data_id(docs):
 
 
 def _docs(lines):
-    stripped = (line.strip() for line in lines)
-    return [line for line in stripped if line]
+    return [line for line in map(str.strip, lines) if line]
 
 
 def _lines(text):
@@ -85,9 +85,9 @@ def read_dataset(data):
 def _report(data, text, lines, docs, chars):
     """What a person should know about a dataset before training on it."""
     longest = max(docs, key=len)
-    lengths = [0] * (MAX_LENGTH_COUNTED + 2)  # lengths[n]: documents of n characters; the last, longer
-    for doc in docs:
-        lengths[min(len(doc), MAX_LENGTH_COUNTED + 1)] += 1
+    counts = Counter(map(len, docs))
+    shorter = [counts[n] for n in range(MAX_LENGTH_COUNTED + 1)]
+    lengths = shorter + [len(docs) - sum(shorter)]  # lengths[n]: documents of n characters; the last, longer
     marks = {ch for ch in chars if unicodedata.combining(ch)}  # accents written as their own character
     line_count = len(lines) - (lines[-1] == "")  # (what follows the last line break is no line)
     return {

@@ -1,8 +1,8 @@
 """The rest of the standard library, fetched the first time something imports it (the page only).
 
-The page starts Python with a cut-down standard library (tools/make_stdlib.mjs): the modules
+The page starts Python with a cut-down standard library (tools/make_core.mjs): the modules
 Pyodide's start and this package import, compiled, ~1 MB where Pyodide's whole zip is 2.5 MB of
-source. Anything else (a lab edit may import `fractions` or `email`) comes from the whole zip:
+source (this package is in the same zip). Anything else (a lab edit may import `fractions` or `email`) comes from the whole zip:
 the first import of a module it has and the cut-down one lacks downloads it, once, and from
 then on Python searches it like any other zip on its path.
 

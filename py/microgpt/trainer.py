@@ -30,11 +30,11 @@ class Trainer:
     microgpt.py prints, and a second batch continues where the first one stopped.
     """
 
-    def __init__(self, model, docs, num_steps, seed, rng, data_id, engine=DEFAULTS["engine"], steps_done=0,
+    def __init__(self, model, dataset, num_steps, seed, rng, data_id, engine=DEFAULTS["engine"], steps_done=0,
                  adam_m=None, adam_v=None):
         """A run in any state: new() starts one, resume() picks one up from a checkpoint.
-        docs: the documents in the run's order (None: it can sample, not train)."""
-        self.model, self.docs, self.num_steps, self.seed, self.rng = model, docs, num_steps, seed, rng
+        dataset: the run's documents, in the dataset's order (None: it can sample, not train)."""
+        self.model, self.dataset, self.num_steps, self.seed, self.rng = model, dataset, num_steps, seed, rng
         self.data_id, self.steps_done = data_id, steps_done
         self.engine = get_engine(engine)
         self.optimizer = self.engine.Optimizer(model.weights, m=adam_m, v=adam_v)
@@ -52,7 +52,9 @@ class Trainer:
         tokenizer = Tokenizer.from_docs(run_docs)
         check_size(config, tokenizer.vocab_size)
         model = Model(config, tokenizer, init_weights(config, tokenizer.vocab_size, rng))
-        return cls(model, run_docs, num_steps, seed, rng, data_id(docs), engine)
+        run = cls(model, docs, num_steps, seed, rng, data_id(docs), engine)
+        run.docs = run_docs  # (in the run's order already)
+        return run
 
     @classmethod
     def resume(cls, ckpt, docs=None, engine=DEFAULTS["engine"]):
@@ -62,17 +64,23 @@ class Trainer:
             if not ckpt.trains_on(docs):
                 raise MicrogptError("this is not the dataset the run was trained on"
                                     if ckpt.data_id else "the dataset's characters differ from the checkpoint's vocabulary")
-            docs = _in_run_order(docs, random.Random(ckpt.seed))  # as the run shuffled them
         rng = random.Random()
         rng.setstate(ckpt.rng_state)
         return cls(ckpt.model, docs, ckpt.num_steps, ckpt.seed, rng, ckpt.data_id, engine, ckpt.step,
                    ckpt.adam_m, ckpt.adam_v)
 
     @cached_property
+    def docs(self):
+        """The documents in the run's order: shuffled by random.Random(seed), as the run's own
+        stream first shuffled them. Put in order when training first needs them: a run opened
+        only to sample from (the page's first visit) never pays for it."""
+        return None if self.dataset is None else _in_run_order(self.dataset, random.Random(self.seed))
+
+    @cached_property
     def seen(self):
         """The training documents as a set, to tell a sampled name that is one of them; None
         for a run opened without its dataset. (Kept: building it costs milliseconds.)"""
-        return None if self.docs is None else frozenset(self.docs)
+        return None if self.dataset is None else frozenset(self.dataset)
 
     @property
     def done(self):
@@ -83,7 +91,7 @@ class Trainer:
         measure: also measure the update's health (health.py)."""
         if self.done:
             raise MicrogptError(f"training is complete ({self.num_steps} steps)")
-        if self.docs is None:
+        if self.dataset is None:
             raise MicrogptError("training needs the run's dataset; this model was opened without it")
         i = self.steps_done
         tokens = self.model.tokenizer.encode(self.docs[i % len(self.docs)])

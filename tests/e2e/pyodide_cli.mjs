@@ -13,9 +13,11 @@ const { loadPyodide } = await import(path.join(pyodideDir, "pyodide.mjs"));
 const pyodide = await loadPyodide({ indexURL: pyodideDir });
 pyodide.setStdout({ batched: (line) => process.stdout.write(line + "\n") });
 pyodide.setStderr({ batched: (line) => process.stderr.write(line + "\n") });
-// A Node Buffer is not a typed array Pyodide accepts: copy it into a Uint8Array.
-const wheel = new Uint8Array(readFileSync(path.join(distDir, manifest.wheel.split("?")[0])));
-pyodide.unpackArchive(wheel, "wheel");
+// Our package as the page has it, in the zip it starts with (tools/make_core.mjs), after the
+// whole standard library (the command line imports more of it). A Node Buffer is not a typed
+// array Pyodide accepts: copy it into a Uint8Array.
+pyodide.FS.writeFile("/lib/core.zip", new Uint8Array(readFileSync(path.join(distDir, manifest.core.split("?")[0]))));
+pyodide.pyimport("sys").path.append("/lib/core.zip");
 pyodide.FS.mkdirTree("/data");
 pyodide.FS.writeFile(`/data/${path.basename(dataFile)}`, new Uint8Array(readFileSync(dataFile)));
 const main = pyodide.pyimport("microgpt.cli").main;

@@ -176,6 +176,19 @@ def test_resume_after_stop_equals_the_uninterrupted_run(page, site_url):
     assert generate(page, samples=5, sample_seed=3) == names
 
 
+COPY_RECORD_TO_ANOTHER_TAB = """() => new Promise((resolve, reject) => {
+  const opening = indexedDB.open("microgpt", 1);
+  opening.onerror = () => reject(opening.error);
+  opening.onsuccess = () => {
+    const db = opening.result, transaction = db.transaction("autosave", "readwrite"), store = transaction.objectStore("autosave");
+    const mine = store.get("tab:" + document.body.dataset.tab);
+    mine.onsuccess = () => store.put({ ...mine.result, savedAt: mine.result.savedAt - 1000 }, "tab:another");
+    transaction.oncomplete = () => { db.close(); resolve(); };
+    transaction.onerror = () => reject(transaction.error);
+  };
+})"""
+
+
 def test_a_reload_restores_the_model_and_forget_clears_it(page, site_url):
     open_page(page, site_url, QUERY)
     train(page)
@@ -186,6 +199,9 @@ def test_a_reload_restores_the_model_and_forget_clears_it(page, site_url):
     assert "restored the model trained for 15 steps" in page.inner_text(STATUS)
     assert page.get_by_test_id("generate").is_enabled()
     assert generate(page, samples=4, sample_seed=5) == names
+    # The same link's model saved under another tab's id (another tab's, or this one's before it
+    # lost its id): a reload of this address would restore it, so Forget forgets it too.
+    page.evaluate(COPY_RECORD_TO_ANOTHER_TAB)
     page.get_by_test_id("forget").click()
     page.wait_for_function(f"document.querySelector('{STATUS}').textContent.includes('forgot')")
     page.reload()

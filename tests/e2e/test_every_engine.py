@@ -155,7 +155,7 @@ def test_a_storage_that_never_answers_is_given_up_on_a_first_visit_that_fetched_
     assert "the browser's storage did not answer" in engine.texts("message")[0]
     assert engine.data_of("status")["modelStep"] == "500"  # the model trained at build time, all the same
     fetched = {path.removeprefix(HANGING_STORAGE[:-1]) for path, _ in server.sent}  # (the worker's too)
-    assert {"/stdlib-core.zip", "/data/names.txt"} <= fetched
+    assert {"/python-core.zip", "/data/names.txt"} <= fetched
     assert not fetched & {"/pyodide-314.0.7/python_stdlib.zip", "/lab/editor.js", "/data/cities.txt"}
 
 

@@ -1,6 +1,6 @@
 """A first visit on a real network (issue 21): from a host that gzips, on a 20 Mbit/s link with
 40 ms of latency (Chromium's own emulation, which throttles the worker too), the page is Ready
-having moved at most 6 MB, from the cut-down standard library and not the memory snapshot; it
+having moved at most 6 MB, booted from the zip Python starts with and not the memory snapshot; it
 fetches no file twice, not even when the service worker makes its offline copy; the lab's edits
 import anything else of the standard library, fetched the first time, offline too."""
 import collections
@@ -45,7 +45,7 @@ def test_a_first_visit_on_a_slow_link_moves_under_6_mb_and_fetches_each_file_onc
     fetched = {path for path, _ in before_ready}
     for not_yet in ("/snapshot.bin.gz", f"/pyodide-314.0.7/{WHOLE_STDLIB}", "/lab/editor.js", "/data/cities.txt"):
         assert not_yet not in fetched
-    assert {"/stdlib-core.zip", "/data/names.txt", "/models/microgpt-names-500steps-seed42.json"} <= fetched
+    assert {"/python-core.zip", "/data/names.txt", "/models/microgpt-names-500steps-seed42.json"} <= fetched
     # The model trained at build time, booted the plain way: microgpt.py's names.
     page.get_by_test_id("pace").fill("0")
     page.get_by_test_id("sample-count").fill("20")

@@ -183,22 +183,22 @@ def test_default_run_shows_what_microgpt_prints_and_generating_again_continues(p
 
 
 def test_a_python_failure_is_reported_with_a_restart_button(serve_directory, page, dist, tmp_path, problems):
-    # The site with its wheel missing: installing microgpt fails inside the worker.
+    # The site with the zip Python starts with missing: Python fails to start inside the worker.
     broken = tmp_path / "site"
     broken.mkdir()
     for item in dist.iterdir():
         if item.name != "manifest.json":
             (broken / item.name).symlink_to(item)
     manifest = json.loads((dist / "manifest.json").read_text())
-    manifest["wheel"] = "wheels/missing-0.1.0-py3-none-any.whl"
+    manifest["core"] = "missing-core.zip"
     (broken / "manifest.json").write_text(json.dumps(manifest))
     page.goto(serve_directory(broken))
     wait_for_state(page, "failed")
-    assert page.inner_text(STATUS) == ("Python could not start. missing-0.1.0-py3-none-any.whl could not be "
+    assert page.inner_text(STATUS) == ("Python could not start. missing-core.zip could not be "
                                        "downloaded: the server answered 404 (not found).")
     assert page.get_by_test_id("restart").inner_text() == "Retry"
     page.get_by_test_id("details").click()
-    assert "wheels/missing-0.1.0-py3-none-any.whl: HTTP 404" in page.get_by_test_id("details").inner_text()
+    assert "/missing-core.zip: HTTP 404" in page.get_by_test_id("details").inner_text()
     assert not page.evaluate("document.body.classList.contains('busy')")  # no endless spinner
     assert page.get_by_test_id("train").is_disabled()
     page.get_by_test_id("restart").click()

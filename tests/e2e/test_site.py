@@ -26,11 +26,10 @@ def manifest(site_url):
 
 
 def test_manifest_urls_are_relative_and_served(site_url, manifest):
-    urls = [manifest["pyodide"], manifest["stdlib"], manifest["wheel"], *manifest["datasets"].values()]
+    urls = [manifest["pyodide"], manifest["core"], manifest["snapshot"], *manifest["datasets"].values()]
     for url in urls:
         parts = urlsplit(url)
         assert not parts.scheme and not parts.netloc and not parts.path.startswith("/"), url
-    assert manifest["wheel"].split("?")[0].endswith("-py3-none-any.whl")
     assert list(manifest["datasets"]) == ["names", "cities", "words", "dogs"]
     for name, url in manifest["datasets"].items():
         content_type, body = fetch(site_url + url)
@@ -44,8 +43,7 @@ def test_manifest_urls_are_relative_and_served(site_url, manifest):
     ("pyodide", "pyodide.asm.mjs", "text/javascript"),
     ("pyodide", "pyodide-lock.json", "application/json"),
     ("pyodide", "python_stdlib.zip", "application/zip"),
-    ("stdlib", "", "application/zip"),
-    ("wheel", "", "application/zip"),
+    ("core", "", "application/zip"),
     (None, "worker.mjs", "text/javascript"),
     (None, "index.html", "text/html; charset=utf-8"),
 ])

@@ -13,9 +13,11 @@ export const loading = {
     if (linked) this.store.update({ linked });
     let restored = null;
     await this.attempt(async () => {
+      // The page's own dataset and model after a restart; else the autosaved run, if it is this
+      // address's (read from the browser's storage while Python starts).
+      const saved = this.state.dataset ? null : this.savedRun(this.state.linked.link, problems);
       await this.startPython();
-      // The page's own dataset and model after a restart; else the autosaved run, if it is this address's.
-      restored = this.state.dataset ? null : await this.savedRun(this.state.linked.link, problems);
+      restored = await saved;
       if (restored) this.store.update({ runs: restored.runs });
       const wanted = this.wantedDataset(restored);
       if (!(await this.useDataset(wanted))) {
@@ -59,10 +61,12 @@ export const loading = {
     // (WebKitGTK says it is isolated but has no SharedArrayBuffer: then there is no buffer.)
     const sharing = globalThis.crossOriginIsolated && typeof SharedArrayBuffer === "function";
     this.interrupt = sharing ? new Int32Array(new SharedArrayBuffer(4)) : null;
-    const { phases } = await this.python.request("load", { interrupt: this.interrupt }, onEvent);
+    const { phases, how } = await this.python.request("load", { interrupt: this.interrupt }, onEvent);
     if (!this.state.shown) await this.python.request("watch", { shown: false }); // (a new worker shows them)
-    // (for tools/bench.py: the worker's phases, from its start; then the page's, from its)
-    this.store.update({ loadPhases: { ...phases, "python requested": Math.round(performance.now()) } });
+    // (for tools/bench.py: when each phase ended, in ms from the page's start, the worker's too)
+    const onPageClock = (time) => Math.round(time - performance.timeOrigin);
+    const workerPhases = Object.fromEntries(Object.entries(phases).map(([name, time]) => [name, onPageClock(time)]));
+    this.store.update({ loadPhases: { ...how, ...workerPhases, "python requested": Math.round(performance.now()) } });
   },
 
   // The dataset to load: the model's own first (after a restart, or from the autosave), so it

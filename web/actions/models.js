@@ -1,5 +1,6 @@
 // The model: kept as a checkpoint in the page and in the browser (autosave), downloaded, opened
 // from a file, forgotten.
+import { addressLink } from "../links.js";
 import * as storage from "../storage.js";
 import { runOf } from "../state.js";
 import { keptRuns } from "./training.js";
@@ -30,7 +31,7 @@ export const models = {
 
   async forget() {
     try {
-      await storage.forget();
+      await storage.forget(addressLink());
       this.store.update({ status: "Ready — forgot the saved model: a reload starts afresh" });
     } catch (error) {
       this.store.update({ message: `The saved model could not be forgotten: ${error.message}` });
