@@ -3,36 +3,37 @@
 import { DownloadError, watchDownloads } from "./downloads.js";
 import { unpackSnapshot } from "./snapshot-file.js";
 
-// url's bytes (from its early download, if it had one).
-export async function fetchBytes(url) {
-  return new Uint8Array(await (await fetchEarly(url)).arrayBuffer());
-}
-
-// What a first visit shows as soon as Python is up: the default dataset and the model trained at
-// build time. Their downloads start with Python's, not after it, and wait here (url → the
-// fetch's promise) for fetchEarly to take them.
+// Downloads started before anyone asks for them (url → the fetch's promise), each taken by the
+// first fetch of its URL (takeEarlyDownloads): Python's own, which Pyodide asks for only once its
+// loader is in, and what a first visit shows as soon as Python is up (the default dataset and the
+// model trained at build time). The latter are also the link's sample (chooseSnapshot).
 const early = new Map();
-let earlyLoaded; // (a promise of their end)
+let sample; // (the sample's URLs, and a promise of their end)
 
-// A fetch of url, or the one started while Python loaded (once: it is a download, not a cache).
-export function fetchEarly(url) {
-  const href = new URL(url, self.location.href).href;
-  const started = early.get(href);
-  early.delete(href);
-  return started ?? fetch(href);
-}
-
-function startEarly(manifest, base, optional) {
-  const first = Object.values(manifest.datasets)[0];
-  for (const path of [first, manifest.model?.checkpoint, manifest.model?.losses].filter(Boolean)) {
-    const href = new URL(path, base).href;
-    optional.add(href); // (a failure here is the request's to report, when the page asks for it)
+function startEarly(manifest, base, pyodideURL, optional) {
+  const python = [new URL("pyodide.asm.wasm", pyodideURL), new URL(manifest.core, base), new URL("pyodide-lock.json", pyodideURL)];
+  const shown = [Object.values(manifest.datasets)[0], manifest.model?.checkpoint, manifest.model?.losses]
+    .filter(Boolean).map((path) => new URL(path, base).href);
+  for (const href of shown) optional.add(href); // (a failure here is the request's to report, when the page asks for it)
+  for (const href of [...python.map((url) => url.href), ...shown]) {
     const response = fetch(href);
-    response.catch(() => {});
+    response.catch(() => {}); // (the download watch's, or the request's, to report)
     early.set(href, response);
   }
-  earlyLoaded = Promise.all([...early.values()].map(async (response) => (await response).clone().arrayBuffer()));
-  earlyLoaded.catch(() => {});
+  sample = { hrefs: shown, loaded: Promise.all(shown.map(async (href) => (await early.get(href)).clone().arrayBuffer())) };
+  sample.loaded.catch(() => {});
+}
+
+// From now on a fetch of a URL that is downloading early takes that download (once: it is a
+// download, not a cache): Pyodide's fetches too.
+function takeEarlyDownloads() {
+  const fetchNow = self.fetch;
+  self.fetch = (input, init) => {
+    const href = new URL(input instanceof Request ? input.url : input, self.location.href).href;
+    const started = early.get(href);
+    early.delete(href);
+    return started ?? fetchNow(input, init);
+  };
 }
 
 // Load Python and our package: the manifest, then Pyodide, booted from the zip build.py made (the
@@ -46,6 +47,7 @@ export async function boot(base, emit) {
   self.addEventListener("unhandledrejection", (event) => event.reason instanceof DownloadError && event.preventDefault());
   const { failure, optional } = watchDownloads((loaded, total) => emit({ type: "download", loaded, total }));
   failure.catch(() => {}); // (raced below; unraced once loading is over)
+  takeEarlyDownloads();
   return Promise.race([bootPython(base, emit, optional), failure]);
 }
 
@@ -57,9 +59,9 @@ async function bootPython(base, emit, optional) {
   const answer = await fetch(new URL("manifest.json", base), { cache: "no-cache" });
   const manifest = await answer.json();
   phase("manifest");
-  startEarly(manifest, base, optional);
-  emit({ type: "status", text: "Loading Python (Pyodide)…" });
   const pyodideURL = new URL(manifest.pyodide, base);
+  startEarly(manifest, base, pyodideURL, optional);
+  emit({ type: "status", text: "Loading Python (Pyodide)…" });
   // Pyodide's two scripts at once: it would import its runtime (pyodide.asm.mjs) only once its
   // loader is in and has started the downloads that matter most (pyodide.asm.wasm, the zip):
   // createPyodideModule is how it takes the runtime instead, when it needs it.
@@ -94,10 +96,11 @@ async function importScript(script) {
 }
 
 // The memory snapshot (tools/make_snapshot.mjs) saves Python's start, most of a second, but it
-// is 5.3 MB more to download, where the plain start downloads nothing more. So it is used when it
+// is 5.2 MB more to download, where the plain start downloads nothing more. So it is used when it
 // is here already (the service worker keeps it, with the rest of the site, after a first visit),
-// or when the link is fast, as the early downloads (~0.2 MB gzipped) measure it: on a fast link
-// they are in by the time pyodide.mjs is (give or take LINK_WAIT_MS), and their bytes over the
+// or when the link is fast, as the early downloads' sample (the dataset and the model, ~0.2 MB
+// gzipped) measures it: on a fast link they are in by the time pyodide.mjs is (give or take
+// LINK_WAIT_MS), and their bytes over the
 // time the network took to bring them, from their first byte to their last (Resource Timing: no
 // round trip, no server time), decide; on a slow one they are still coming, and the plain start
 // begins at once.
@@ -110,8 +113,8 @@ async function chooseSnapshot(manifest, base, how, loader, cached) {
   if (cached) return url;
   await loader.catch(() => {});
   const late = new Promise((resolve) => setTimeout(resolve, LINK_WAIT_MS, "late"));
-  if ((await Promise.race([earlyLoaded.catch(() => "late"), late])) === "late") return null;
-  const timings = [...early.keys()].map((href) => performance.getEntriesByName(href).at(-1));
+  if ((await Promise.race([sample.loaded.catch(() => "late"), late])) === "late") return null;
+  const timings = sample.hrefs.map((href) => performance.getEntriesByName(href).at(-1));
   if (!timings.every((timing) => timing?.responseEnd > 0)) return null;
   const bytes = timings.reduce((sum, timing) => sum + (timing.encodedBodySize || timing.decodedBodySize), 0);
   const ms = Math.max(...timings.map((t) => t.responseEnd)) - Math.min(...timings.map((t) => t.responseStart));

@@ -1,7 +1,7 @@
 // The Python worker: loads Pyodide and the microgpt package (boot.mjs), and runs a
 // microgpt Session for the page. Its requests and replies are documented in python.js.
 // Settings reach Python only as call arguments, never as Python source.
-import { boot, fetchBytes, fetchEarly } from "./boot.mjs";
+import { boot } from "./boot.mjs";
 import { DownloadError } from "./downloads.js";
 
 // Python computes in chunks, and between two the worker looks at its inbox, to hear a Stop. That
@@ -118,7 +118,7 @@ const methods = {
     let data = text ?? bytes;
     if (name !== undefined) {
       try {
-        data = await fetchBytes(new URL(manifest.datasets[name], base));
+        data = new Uint8Array(await (await fetch(new URL(manifest.datasets[name], base))).arrayBuffer());
       } catch (error) {
         throw new BadInput(`it could not be downloaded (${error.message})`);
       }
@@ -216,7 +216,7 @@ async function trainInChunks(emit) {
 }
 
 async function fetchText(path) {
-  const response = await fetchEarly(new URL(path, base));
+  const response = await fetch(new URL(path, base)); // (downloading since Python started: boot.mjs)
   if (!response.ok) throw new BadInput(`${path.split("?")[0]} could not be downloaded (HTTP ${response.status})`);
   return response.text();
 }
