@@ -8,21 +8,16 @@ import statistics
 import time
 from pathlib import Path
 
-from tools.serving import Handler, serve_in_background
+from tools.browser import poll
+from tools.serving import Handler, LoggingSent, before_the_service_worker, serve_in_background
 
 RUNS = 3  # loads of each kind; the median is reported
 
 
-class CountingHandler(Handler):
-    """The site's handler, counting the bytes of the bodies it sends; with `no_snapshot`, the
-    snapshot is missing (the page boots the plain way)."""
-    sent = 0
+class CountingHandler(LoggingSent, Handler):
+    """The site's handler, noting what it sends; with `no_snapshot`, the snapshot is missing
+    (the page boots the plain way)."""
     no_snapshot = False
-
-    def send_header(self, keyword, value):
-        if keyword == "Content-Length":
-            type(self).sent += int(value)
-        super().send_header(keyword, value)
 
     def do_GET(self):
         if self.no_snapshot and self.path.split("?")[0].endswith("snapshot.bin.gz"):
@@ -31,7 +26,7 @@ class CountingHandler(Handler):
 
 
 def serve(directory, no_snapshot=False):
-    handler = type("Handler", (CountingHandler,), {"sent": 0, "no_snapshot": no_snapshot})
+    handler = type("Handler", (CountingHandler,), {"sent": [], "no_snapshot": no_snapshot})
     server, url = serve_in_background(directory, handler)
     return server, handler, url
 
@@ -87,20 +82,20 @@ def figures(browser, dist):
     cold = []
     for _ in range(RUNS):
         context = browser.new_context()
-        handler.sent = 0
+        handler.sent.clear()
         cold.append(load_seconds(context.new_page(), url))
-        result["first visit bytes"] = handler.sent
+        result["first visit bytes"] = sum(size for _, size in before_the_service_worker(handler.sent))
         context.close()
     result["cold"] = statistics.median(seconds for seconds, _ in cold)
     result["phases"] = sorted(cold, key=lambda run: run[0])[RUNS // 2][1]
     # Warm: a second visit, once the service worker has the site (and a few reloads in).
     context = browser.new_context()
     page = context.new_page()
-    handler.sent = 0
+    handler.sent.clear()
     load_seconds(page, url)
-    page.wait_for_function("""async () => (await navigator.serviceWorker.getRegistration())?.active?.state === 'activated'
-        && (await caches.keys()).some(name => name.startsWith('microgpt-'))""", polling=100, timeout=120_000)
-    result["with precache bytes"] = handler.sent
+    poll(page, """(async () => (await navigator.serviceWorker.getRegistration())?.active?.state === 'activated'
+        && (await caches.keys()).some(name => name.startsWith('microgpt-')))()""")
+    result["with precache bytes"] = sum(size for _, size in handler.sent)
     warm = []
     for _ in range(RUNS + 2):
         start = time.perf_counter()

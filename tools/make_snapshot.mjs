@@ -2,11 +2,13 @@
 //   node tools/make_snapshot.mjs DIST_DIR OUT_FILE
 // It boots the pinned Pyodide of dist/ from the zip the page starts with (tools/make_core.mjs:
 // the standard modules it needs and our package), imports the package and compiles the fast
-// engine's kernels for the default model (one training step and one sampled name on a
-// throwaway model), then writes the memory snapshot, without its pages of zeros, gzipped. The
-// page restores it in a fraction of a second instead of booting Python.
+// engine's kernels for the default model and its views (one training step and one sampled name
+// on a throwaway model, which is then opened and shown), then writes the memory snapshot,
+// without its pages of zeros (web/snapshot-file.js), gzipped. The page restores it in a fraction
+// of a second instead of booting Python.
 // loadPyodide's _makeSnapshot/_loadSnapshot are private and experimental: the page checks the
-// snapshot (gzip's CRC, Pyodide's build id) and falls back to a plain boot on any failure.
+// snapshot (the file's header, gzip's CRC, Pyodide's build id) and falls back to a plain boot on
+// any failure.
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import zlib from "node:zlib";
@@ -36,6 +38,6 @@ _warm.views(latest=True)
 del _warm
 `);
 const snapshot = pyodide.makeMemorySnapshot();
-const file = withoutZeroPages(snapshot); // (the file's format: web/snapshot-file.js)
+const file = withoutZeroPages(snapshot);
 writeFileSync(outFile, zlib.gzipSync(file, { level: 9 }));
 console.log(`snapshot: ${snapshot.length} bytes, ${file.length} without its zero pages, ${path.basename(outFile)} gzipped`);

@@ -11,11 +11,12 @@ const early = new Map();
 let sample; // (the sample's URLs, and a promise of their end)
 
 function startEarly(manifest, base, pyodideURL, optional) {
-  const python = [new URL("pyodide.asm.wasm", pyodideURL), new URL(manifest.core, base), new URL("pyodide-lock.json", pyodideURL)];
+  const python = [new URL("pyodide.asm.wasm", pyodideURL), new URL(manifest.core, base),
+                  new URL("pyodide-lock.json", pyodideURL)].map((url) => url.href);
   const shown = [Object.values(manifest.datasets)[0], manifest.model?.checkpoint, manifest.model?.losses]
     .filter(Boolean).map((path) => new URL(path, base).href);
-  for (const href of shown) optional.add(href); // (a failure here is the request's to report, when the page asks for it)
-  for (const href of [...python.map((url) => url.href), ...shown]) {
+  for (const href of shown) optional.add(href); // (a failure is the request's to report, when the page asks)
+  for (const href of [...python, ...shown]) {
     const response = fetch(href);
     response.catch(() => {}); // (the download watch's, or the request's, to report)
     early.set(href, response);
@@ -63,8 +64,7 @@ async function bootPython(base, emit, optional) {
   startEarly(manifest, base, pyodideURL, optional);
   emit({ type: "status", text: "Loading Python (Pyodide)…" });
   // Pyodide's two scripts at once: it would import its runtime (pyodide.asm.mjs) only once its
-  // loader is in and has started the downloads that matter most (pyodide.asm.wasm, the zip):
-  // createPyodideModule is how it takes the runtime instead, when it needs it.
+  // loader is in; createPyodideModule is how it takes the runtime instead, when it needs it.
   const [loader, runtime] = ["pyodide.mjs", "pyodide.asm.mjs"].map((name) => importScript(new URL(name, pyodideURL)));
   runtime.catch(() => {}); // (loadPyodide's to report)
   const createPyodideModule = async (settings) => (await runtime).default(settings);
@@ -100,10 +100,9 @@ async function importScript(script) {
 // is here already (the service worker keeps it, with the rest of the site, after a first visit),
 // or when the link is fast, as the early downloads' sample (the dataset and the model, ~0.2 MB
 // gzipped) measures it: on a fast link they are in by the time pyodide.mjs is (give or take
-// LINK_WAIT_MS), and their bytes over the
-// time the network took to bring them, from their first byte to their last (Resource Timing: no
-// round trip, no server time), decide; on a slow one they are still coming, and the plain start
-// begins at once.
+// LINK_WAIT_MS), and their bytes over the time the network took to bring them, from their first
+// byte to their last (Resource Timing: no round trip, no server time), decide; on a slow one they
+// are still coming, and the plain start begins at once.
 const FAST_LINK = 5e6; // bytes/s, 40 Mbit/s; a sample this small reads low (loopback: 8 to 90 MB/s)
 const LINK_WAIT_MS = 25;
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from microgpt import lab
 
-from .helpers import cpython_session, data_of, open_page, wait_for_state
+from .helpers import cpython_session, data_of, open_page, poll, wait_for_state
 
 DEFAULT_RUN = dict(steps=500, seed=42, n_embd=16, n_head=4, n_layer=1, block_size=8, engine="fast")
 SAMPLES, SEED = 6, 3
@@ -143,8 +143,8 @@ def test_the_editor_is_not_precached_for_a_first_visit(dist):
 def isolated_page(page, site_url):
     """A page its service worker served, so cross-origin isolated: Stop uses the interrupt buffer."""
     open_page(page, site_url, f"samples={SAMPLES}&sample_seed={SEED}")
-    page.wait_for_function("async () => (await navigator.serviceWorker.getRegistration())?.active?.state === "
-                           "'activated'", polling=100)
+    poll(page, "navigator.serviceWorker.getRegistration().then((registration) => "
+               "registration?.active?.state === 'activated')")
     for _ in range(3):  # (the first navigation after activation may still come from the network)
         page.reload()
         wait_for_state(page, "ready")

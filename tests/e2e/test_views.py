@@ -10,7 +10,7 @@ from microgpt.pca import principal_axes, project
 from microgpt.sampler import sample_name
 from microgpt.watcher import TRAVEL_NAMES, TRAVEL_SEED, TRAVEL_TEMPERATURE, probe_attention
 
-from .helpers import ROOT, SAVED_RUNS, cpython_session, open_page, train, wait_for_state
+from .helpers import ROOT, SAVED_RUNS, cpython_session, open_page, poll, train, wait_for_state
 
 SHAPE = dict(n_embd=16, n_head=4, n_layer=1, block_size=8)
 STEPS = 60
@@ -99,7 +99,7 @@ def test_views_match_cpython_go_back_in_time_and_compare_runs(page, site_url):
     page.wait_for_function("JSON.parse(document.getElementById('chart').dataset.runsShown).length === 1")
     runs.first.get_by_test_id("run-remove").click()
     page.wait_for_function("document.querySelectorAll('[data-testid=run]').length === 1")
-    page.wait_for_function(f"async () => (await {SAVED_RUNS}) === 1", polling=100)  # (autosaved in IndexedDB)
+    poll(page, f"({SAVED_RUNS}).then((count) => count === 1)")  # (autosaved in IndexedDB)
     page.reload()
     wait_for_state(page, "ready")
     assert page.get_by_test_id("run-label").all_inner_texts() == ["run 1 (this run)"]
