@@ -142,6 +142,7 @@ def table(load):
         f"| The lesson's scripts, raw / gzipped | {kb(load['lesson scripts'][0])} / {kb(load['lesson scripts'][1])} |",
         f"| The model trained at build time (checkpoint and losses), raw / gzipped | {kb(load['built model'][0])} / "
         f"{kb(load['built model'][1])} |",
-        f"| Bytes transferred, first visit to Ready | {mb(load['first visit bytes'])} |",
+        f"| Bytes transferred, first visit to Ready (served uncompressed; the snapshot's path) | "
+        f"{mb(load['first visit bytes'])} |",
         f"| Bytes transferred, first visit with the offline copy | {mb(load['with precache bytes'])} |",
     ])
