@@ -9,9 +9,9 @@ dist/ holds everything the page needs, so it works from any sub-path of any stat
 fetches nothing from a CDN: web/ (its modules bundled by esbuild into the page's script and the
 worker's), the settings table of py/microgpt/settings.py, the built-in datasets
 (data/datasets.json), Pyodide's runtime files, the zip Python starts with (the standard
-modules the page needs and our package, py/microgpt, compiled), the lab's editor (CodeMirror, bundled by esbuild from the
-npm packages package-lock.json pins), a memory snapshot and the default model trained at build
-time. Downloads are pinned by hash and cached in .cache/ and node_modules/, so a second build
+modules the page needs and our package, py/microgpt, compiled), the lab's editor (CodeMirror,
+bundled by esbuild from the npm packages package-lock.json pins), a memory snapshot and the
+default model trained at build time. Downloads are pinned by hash and cached in .cache/ and node_modules/, so a second build
 needs no network. Standard library only.
 """
 

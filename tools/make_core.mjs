@@ -2,8 +2,8 @@
 //   node tools/make_core.mjs DIST_DIR PACKAGE_DIR OUT_FILE
 // Pyodide's python_stdlib.zip is 2.5 MB of Python source, and Python compiles each module it
 // imports at every start, ours among them. This boots the pinned Pyodide of dist/, imports every
-// module of our package (PACKAGE_DIR, py/microgpt) and runs what the page runs (a training step,
-// a sampled name), then writes to OUT_FILE, compiled by this very Python:
+// module of our package (PACKAGE_DIR, py/microgpt) and does what the page does first
+// (session.rehearse_first_visit), then writes to OUT_FILE, compiled by this very Python:
 // - the modules now imported from the standard library (.pyc without docstrings: ~1.1 MB);
 // - our package, each module as its source and its .pyc (the source for tracebacks and for
 //   inspect, which the lab and the standalone script read);
@@ -37,18 +37,12 @@ import importlib, os, pkgutil, sys, zipfile
 import importlib._bootstrap_external as bootstrap
 sys.path.insert(0, "/package")
 import microgpt
-from microgpt.session import Session
+from microgpt.session import rehearse_first_visit
 
 for module in pkgutil.iter_modules(microgpt.__path__, "microgpt."):
     if module.name not in ("microgpt.__main__", "microgpt.cli"):  # (the command line, not the page)
         importlib.import_module(module.name)
-# What the page does first: open a model and show it, train the default model a step, sample a name.
-session = Session("ab\\nba\\n" + "".join(chr(97 + i) for i in range(26)) + "\\n")
-session.start_training(steps=2, seed=0, n_embd=16, n_head=4, n_layer=1, block_size=8, engine="fast")
-session.train(seconds=0.0)
-list(session.generate(samples=1, temperature=0.5, seed=0))
-session.open(session.save(), "fast")
-session.views(latest=True)
+rehearse_first_visit()  # (what the page does first imports what it needs)
 
 STDLIB = next(entry for entry in sys.path if entry.endswith(".zip"))  # /lib/python314.zip
 ZIP = STDLIB + "/"
@@ -69,7 +63,7 @@ def compiled(source, file, optimize):
     return bootstrap._code_to_hash_pyc(code, b"\\0" * 8, checked=False)
 
 rest = sorted({module_name(f) for f in whole.namelist()} - {module_name(f) for f in used} - {None})
-ours = sorted(f"microgpt/{name}" for name in os.listdir("${PACKAGE}"))
+ours = sorted(f"microgpt/{name}" for name in os.listdir("${PACKAGE}") if name.endswith(".py"))
 with zipfile.ZipFile("/tmp/core.zip", "w", zipfile.ZIP_DEFLATED, compresslevel=9) as core:
     for file in used:  # optimize=2, as python -OO: no docstrings (a fifth of the bytes) and no asserts
         add(core, file + "c", compiled(whole.read(file), file, optimize=2))

@@ -23,20 +23,8 @@ const { loadPyodide } = await import(path.join(indexURL, "pyodide.mjs"));
 // which must be the zip the page gives it.
 const stdLibURL = path.join(distDir, manifest.core.split("?")[0]);
 const pyodide = await loadPyodide({ indexURL, stdLibURL, _makeSnapshot: true });
-pyodide.runPython(`
-import microgpt.session
-from microgpt.session import Session, take
-# The default model, trained one step and sampled once, then opened from its checkpoint and
-# shown as a first visit shows the model trained at build time: every kernel it needs is
-# compiled now.
-_warm = Session("ab\\nba\\n" + "".join(chr(97 + i) for i in range(26)) + "\\n")
-_warm.start_training(steps=2, seed=0, n_embd=16, n_head=4, n_layer=1, block_size=8, engine="fast")
-_warm.train(seconds=0.0)
-list(_warm.generate(samples=1, temperature=0.5, seed=0))
-_warm.open(_warm.save(), "fast")
-_warm.views(latest=True)
-del _warm
-`);
+// Every kernel the default model and its views need, compiled now.
+pyodide.runPython("from microgpt.session import rehearse_first_visit; rehearse_first_visit()");
 const snapshot = pyodide.makeMemorySnapshot();
 const file = withoutZeroPages(snapshot);
 writeFileSync(outFile, zlib.gzipSync(file, { level: 9 }));

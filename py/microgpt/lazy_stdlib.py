@@ -2,9 +2,9 @@
 
 The page starts Python with a cut-down standard library (tools/make_core.mjs): the modules
 Pyodide's start and this package import, compiled, ~1 MB where Pyodide's whole zip is 2.5 MB of
-source (this package is in the same zip). Anything else (a lab edit may import `fractions` or `email`) comes from the whole zip:
-the first import of a module it has and the cut-down one lacks downloads it, once, and from
-then on Python searches it like any other zip on its path.
+source (this package is in the same zip). Anything else (a lab edit may import `fractions` or
+`email`) comes from the whole zip: the first import of a module it has and the cut-down one
+lacks downloads it, once, and from then on Python searches it like any other zip on its path.
 
 The download is synchronous, because an import is: the worker passes a function that blocks
 (a synchronous XMLHttpRequest, which a worker may make) and returns the zip's bytes.

@@ -279,6 +279,22 @@ class Session:
         return self.run
 
 
+def rehearse_first_visit():
+    """Do once, on a throwaway model of the default shape, what the page does first: train a
+    step, sample a name, open a checkpoint and show its views. Every module and fast-engine
+    kernel that takes is then loaded and compiled. The build does this before it lists the
+    standard modules the page needs (tools/make_core.mjs) and before it takes Python's memory
+    snapshot (tools/make_snapshot.mjs)."""
+    letters = "".join(chr(ord("a") + i) for i in range(26))  # (the default dataset's vocabulary)
+    shape = {name: DEFAULTS[name] for name in ("n_embd", "n_head", "n_layer", "block_size")}
+    session = Session(f"ab\nba\n{letters}\n")
+    session.start_training(steps=2, seed=0, engine="fast", **shape)
+    session.train(seconds=0.0)
+    list(session.generate(samples=1, temperature=0.5, seed=0))
+    session.open(session.save(), "fast")
+    session.views(latest=True)
+
+
 def _config(n_embd, n_head, n_layer, block_size):
     return GPTConfig(**check_all(n_embd=n_embd, n_head=n_head, n_layer=n_layer, block_size=block_size))
 
